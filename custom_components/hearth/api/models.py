@@ -1,0 +1,263 @@
+"""Typed models of the Hearth API payloads.
+
+The wire format is described in ``docs/openapi.yaml``. Unknown fields are
+ignored so that newer hubs keep working; a missing or ill-typed required
+field makes :meth:`from_json`/:meth:`from_dict` raise, and the client turns
+that into :class:`~.exceptions.HearthInvalidResponseError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from mashumaro.config import BaseConfig
+from mashumaro.mixins.orjson import DataClassORJSONMixin
+
+
+class DeviceKind(StrEnum):
+    """The kinds of device a hub can have."""
+
+    LIGHT = "light"
+    SWITCH = "switch"
+    SENSOR = "sensor"
+
+
+class ColorMode(StrEnum):
+    """The colour mode a light is currently in."""
+
+    ONOFF = "onoff"
+    BRIGHTNESS = "brightness"
+    COLOR_TEMP = "color_temp"
+    RGB = "rgb"
+
+
+class SwitchType(StrEnum):
+    """What a switch device physically is."""
+
+    OUTLET = "outlet"
+    SWITCH = "switch"
+
+
+class SensorReading(StrEnum):
+    """Readings a sensor device (or a metering switch) can report."""
+
+    TEMPERATURE = "temperature"
+    HUMIDITY = "humidity"
+    ILLUMINANCE = "illuminance"
+    POWER = "power"
+    ENERGY = "energy"
+    BATTERY = "battery"
+    SIGNAL_STRENGTH = "signal_strength"
+
+
+class InvalidModelError(ValueError):
+    """A payload field has the wrong type."""
+
+
+def _exact(*kinds: type) -> Callable[[Any], Any]:
+    """Return a mashumaro deserializer that accepts only these exact types.
+
+    mashumaro would otherwise coerce (``bool("no")`` is True, ``int("5")`` is
+    5). Exact type checks also keep a JSON ``true`` out of number fields.
+    """
+
+    def check(value: Any) -> Any:
+        if type(value) in kinds:
+            return value
+        raise InvalidModelError(f"{value!r} is not of type {kinds[0].__name__}")
+
+    return check
+
+
+class _Model(DataClassORJSONMixin):
+    """Shared mashumaro configuration: strict scalars, unknown keys ignored."""
+
+    class Config(BaseConfig):
+        """Tolerate unknown fields; refuse ill-typed ones instead of coercing."""
+
+        forbid_extra_keys = False
+        serialization_strategy = {  # noqa: RUF012
+            bool: {"deserialize": _exact(bool)},
+            int: {"deserialize": _exact(int)},
+            float: {"deserialize": _exact(float, int)},
+            str: {"deserialize": _exact(str)},
+        }
+
+
+@dataclass(slots=True)
+class HubInfo(_Model):
+    """What ``GET /info`` says about a hub."""
+
+    id: str
+    name: str
+    model: str
+    firmware: str
+    api_version: str
+    mac: str | None = None
+
+    @property
+    def api_major(self) -> int | None:
+        """Return the major API version, or None when it cannot be read."""
+        head = self.api_version.split(".", 1)[0]
+        return int(head) if head.isdigit() else None
+
+
+@dataclass(slots=True)
+class Capabilities(_Model):
+    """What a device can do. Fields that do not apply to a kind stay default."""
+
+    # Lights
+    dimmable: bool = False
+    min_kelvin: int | None = None
+    max_kelvin: int | None = None
+    rgb: bool = False
+    effects: list[str] = field(default_factory=list)
+    transition: bool = False
+    # Switches
+    switch_type: str | None = None
+    power_metering: bool = False
+    # Sensors (and metering switches): the readings the device reports
+    sensors: list[str] = field(default_factory=list)
+
+    @property
+    def color_temp(self) -> bool:
+        """Return True when the light supports colour temperature."""
+        return self.min_kelvin is not None and self.max_kelvin is not None
+
+
+@dataclass(slots=True)
+class DeviceState(_Model):
+    """The current state of a device. Fields that do not apply stay None."""
+
+    on: bool | None = None
+    brightness: int | None = None
+    color_temp_kelvin: int | None = None
+    rgb: list[int] | None = None
+    effect: str | None = None
+    color_mode: str | None = None
+    power: float | None = None
+    energy: float | None = None
+    temperature: float | None = None
+    humidity: float | None = None
+    illuminance: float | None = None
+    battery: float | None = None
+    signal_strength: float | None = None
+
+    def __post_init__(self) -> None:
+        """Check the one constraint the field types cannot express."""
+        if self.rgb is not None and len(self.rgb) != 3:
+            raise InvalidModelError("field 'rgb' is not three integers")
+
+    def reading(self, key: str) -> float | None:
+        """Return a sensor reading by its key (see :class:`SensorReading`)."""
+        value: float | None = getattr(self, key, None)
+        return value
+
+
+@dataclass(slots=True)
+class Device(_Model):
+    """One device of a hub, with its capabilities and current state."""
+
+    id: str
+    kind: str
+    name: str
+    online: bool
+    model: str | None = None
+    firmware: str | None = None
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    state: DeviceState = field(default_factory=DeviceState)
+
+
+@dataclass(slots=True)
+class HubState(_Model):
+    """``GET /state``: the hub and every one of its devices, in one answer."""
+
+    hub: HubInfo
+    devices: list[Device]
+
+
+@dataclass(slots=True)
+class DeviceCommand(_Model):
+    """A partial state change for ``PATCH /devices/{id}``.
+
+    Only the fields that are set are sent.
+    """
+
+    on: bool | None = None
+    brightness: int | None = None
+    color_temp_kelvin: int | None = None
+    rgb: list[int] | None = None
+    effect: str | None = None
+    transition: float | None = None
+
+    class Config(_Model.Config):
+        """Send only what is set."""
+
+        omit_none = True
+        code_generation_options = ["TO_DICT_ADD_OMIT_NONE_FLAG"]  # noqa: RUF012
+
+    def payload(self) -> dict[str, Any]:
+        """Return the JSON body for the request."""
+        return self.to_dict(omit_none=True)
+
+
+@dataclass(slots=True)
+class RateLimitInfo:
+    """The rate-limit headers of the last response, as plain numbers.
+
+    ``reset`` is the number of seconds, counted from when the response was
+    received, until the budget has room again.
+    """
+
+    limit: int
+    remaining: int
+    reset: float
+
+
+@dataclass(slots=True)
+class Account(_Model):
+    """``GET /me`` on the cloud: the signed-in account."""
+
+    id: str
+    name: str
+
+
+@dataclass(slots=True)
+class CloudHub(_Model):
+    """One hub of a cloud account, as listed by ``GET /hubs``."""
+
+    id: str
+    name: str
+    model: str
+    firmware: str
+    online: bool = True
+
+
+@dataclass(slots=True)
+class HubPage(_Model):
+    """One page of ``GET /hubs``."""
+
+    hubs: list[CloudHub]
+    next_cursor: str | None = None
+
+
+class EventType(StrEnum):
+    """The kinds of message on the ``/events`` WebSocket."""
+
+    DEVICE_STATE = "device_state"
+    DEVICE_ADDED = "device_added"
+    DEVICE_REMOVED = "device_removed"
+    HUB = "hub"
+
+
+@dataclass(slots=True)
+class Event(_Model):
+    """One message of the ``/events`` stream."""
+
+    type: str
+    device: Device | None = None
+    device_id: str | None = None
+    hub: HubInfo | None = None
