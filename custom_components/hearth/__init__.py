@@ -1,0 +1,86 @@
+"""The Hearth integration: lights, switches and sensors of Hearth hubs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_HOST,
+    CONF_PORT,
+    CONF_SCAN_INTERVAL,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api import ApiKeyAuth, HearthHubClient, pinned_ssl
+from .const import (
+    CERTIFICATE_MODE_PIN,
+    CONF_CERTIFICATE_MODE,
+    CONF_FINGERPRINT,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+)
+from .coordinator import HearthConfigEntry, HearthCoordinator, device_identifier
+from .source import LocalHubSource
+
+PLATFORMS = [Platform.LIGHT, Platform.SENSOR, Platform.SWITCH]
+
+
+def local_hub_url(host: str, port: int) -> str:
+    """Return the address of a hub's own web page."""
+    host_part = f"[{host}]" if ":" in host else host
+    return f"https://{host_part}" if port == 443 else f"https://{host_part}:{port}"
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> bool:
+    """Connect to the hub, fetch its state once and set up the platforms."""
+    data = entry.data
+    client = HearthHubClient(
+        async_get_clientsession(hass),
+        data[CONF_HOST],
+        ApiKeyAuth(data[CONF_API_KEY]),
+        port=data[CONF_PORT],
+        ssl=pinned_ssl(data[CONF_FINGERPRINT])
+        if data[CONF_CERTIFICATE_MODE] == CERTIFICATE_MODE_PIN
+        else True,
+    )
+    scan_interval = timedelta(
+        seconds=entry.options.get(
+            CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL.total_seconds()
+        )
+    )
+    coordinator = HearthCoordinator(
+        hass,
+        entry,
+        LocalHubSource(client),
+        scan_interval=scan_interval,
+        configuration_url=local_hub_url(data[CONF_HOST], data[CONF_PORT]),
+    )
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: HearthConfigEntry) -> None:
+    """Reload the entry so that new options take effect."""
+    hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> bool:
+    """Unload the platforms."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: HearthConfigEntry, device_entry: dr.DeviceEntry
+) -> bool:
+    """Allow removing a device only once the hub no longer reports it."""
+    data = entry.runtime_data.data
+    current = {(DOMAIN, hub_id) for hub_id in data.hubs}
+    current.update(device_identifier(*key) for key in data.devices)
+    return not device_entry.identifiers & current

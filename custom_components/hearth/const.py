@@ -1,0 +1,29 @@
+"""Constants of the Hearth integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "hearth"
+LOGGER = logging.getLogger(__package__)
+MANUFACTURER: Final = "Hearth"
+
+CONF_CERTIFICATE_MODE: Final = "certificate_mode"
+CONF_FINGERPRINT: Final = "fingerprint"
+
+CERTIFICATE_MODE_PIN: Final = "pin"
+CERTIFICATE_MODE_CA: Final = "ca"
+
+DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=30)
+MIN_SCAN_INTERVAL: Final = timedelta(seconds=10)
+MAX_SCAN_INTERVAL: Final = timedelta(hours=1)
+
+#: Longest pause between polls after repeated failures.
+MAX_BACKOFF: Final = timedelta(minutes=5)
+#: While rate limited, entities keep their last state at most this long (or
+#: three scan intervals, when that is longer); then they become unavailable.
+MIN_STALE_AFTER: Final = timedelta(minutes=5)
+#: Share of the rate budget kept free for commands (at least one request).
+COMMAND_RESERVE: Final = 0.2

@@ -1,0 +1,342 @@
+"""The coordinator: one poll per interval, within the rate budget."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+import math
+import random
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    Device,
+    DeviceCommand,
+    HearthAuthenticationError,
+    HearthCertificateError,
+    HearthConnectionError,
+    HearthError,
+    HearthForbiddenError,
+    HearthInvalidResponseError,
+    HearthNotFoundError,
+    HearthRateLimitError,
+    HearthRequestError,
+    HearthServerError,
+    HubInfo,
+    HubState,
+)
+from .const import (
+    COMMAND_RESERVE,
+    DOMAIN,
+    LOGGER,
+    MANUFACTURER,
+    MAX_BACKOFF,
+    MIN_STALE_AFTER,
+)
+from .rate_limit import RateGovernor
+from .source import HearthSource
+
+type HearthConfigEntry = ConfigEntry[HearthCoordinator]
+type DeviceKey = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class HearthData:
+    """Every hub of a config entry, with an index of their devices."""
+
+    hubs: dict[str, HubState]
+    devices: dict[DeviceKey, Device]
+
+    @classmethod
+    def build(cls, hubs: dict[str, HubState]) -> HearthData:
+        """Index the devices of every hub by (hub id, device id)."""
+        return cls(
+            hubs=hubs,
+            devices={
+                (hub_id, device.id): device
+                for hub_id, state in hubs.items()
+                for device in state.devices
+            },
+        )
+
+
+def device_identifier(hub_id: str, device_id: str) -> tuple[str, str]:
+    """Return the device registry identifier of a hub's device."""
+    return (DOMAIN, f"{hub_id}_{device_id}")
+
+
+def hub_device_info(hub: HubInfo, configuration_url: str | None) -> DeviceInfo:
+    """Return the device registry entry of a hub."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, hub.id)},
+        connections={(dr.CONNECTION_NETWORK_MAC, hub.mac)} if hub.mac else set(),
+        manufacturer=MANUFACTURER,
+        model=hub.model,
+        name=hub.name,
+        sw_version=hub.firmware,
+        configuration_url=configuration_url,
+    )
+
+
+def certificate_issue_id(entry_id: str) -> str:
+    """Return the id of the repair issue for a changed certificate."""
+    return f"certificate_changed_{entry_id}"
+
+
+def _error(key: str, **placeholders: str) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
+
+
+class HearthCoordinator(DataUpdateCoordinator[HearthData]):
+    """Polls the hubs of one config entry and sends their commands.
+
+    It honours Retry-After exactly, keeps a share of the rate budget for
+    commands, backs off exponentially (with jitter) while the server fails,
+    and keeps the last state through a rate limit for at most ``stale_after``.
+    """
+
+    config_entry: HearthConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: HearthConfigEntry,
+        source: HearthSource,
+        *,
+        scan_interval: timedelta,
+        configuration_url: str | None = None,
+    ) -> None:
+        """Set up the coordinator of one config entry."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"Hearth {entry.title}",
+            update_interval=scan_interval,
+            always_update=False,
+        )
+        self.source = source
+        self.scan_interval = scan_interval
+        self.configuration_url = configuration_url
+        self.stale_after = max(MIN_STALE_AFTER, 3 * scan_interval)
+        self.governor = RateGovernor(COMMAND_RESERVE)
+        self.last_fresh: datetime | None = None
+        self.failures = 0
+        self._random = random.Random()  # noqa: S311 - jitter, not secrets
+        self._certificate_issue = False
+
+    def _wake_in(self, seconds: float) -> None:
+        """Schedule the next poll no earlier than ``seconds`` from now.
+
+        The base class schedules on whole seconds of the loop clock, which can
+        fire up to a second early; the extra second keeps Retry-After honoured.
+        """
+        self.update_interval = timedelta(seconds=math.ceil(seconds) + 1)
+
+    def backoff_delay(self) -> float:
+        """Return the pause after ``failures`` failed polls in a row."""
+        base = self.scan_interval.total_seconds()
+        delay = min(MAX_BACKOFF.total_seconds(), base * 2 ** (self.failures - 1))
+        jittered: float = delay * self._random.uniform(1.0, 1.2)
+        return jittered
+
+    async def _async_update_data(self) -> HearthData:
+        """Poll every hub once, unless the rate budget says wait."""
+        now = dt_util.utcnow()
+        cost = self.source.poll_cost()
+        if (wait := self.governor.poll_wait(now.timestamp(), cost)) > 0:
+            return self._hold(now, wait)
+        try:
+            hubs = await self._counted(self.source.async_fetch(), cost)
+        except HearthRateLimitError as err:
+            self.governor.rate_limited(dt_util.utcnow().timestamp(), err.retry_after)
+            return self._hold(now, err.retry_after)
+        except (HearthAuthenticationError, HearthForbiddenError) as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except HearthError as err:
+            self.failures += 1
+            self._wake_in(self.backoff_delay())
+            if isinstance(err, HearthCertificateError):
+                self._raise_certificate_issue(err)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=_update_error_key(err),
+                translation_placeholders={"error": str(err)},
+            ) from err
+        self.failures = 0
+        self.update_interval = self.scan_interval
+        self.last_fresh = now
+        if self._certificate_issue:
+            self._certificate_issue = False
+            ir.async_delete_issue(
+                self.hass, DOMAIN, certificate_issue_id(self.config_entry.entry_id)
+            )
+        previous = self.data
+        if (
+            previous is not None
+            and hubs.keys() == previous.hubs.keys()
+            and all(hubs[hub_id] is previous.hubs[hub_id] for hub_id in hubs)
+        ):
+            # Every hub answered 304 Not Modified: nothing to parse or write.
+            return previous
+        data = HearthData.build(hubs)
+        self._register_hubs(previous, data)
+        if previous is not None and data.devices.keys() != previous.devices.keys():
+            self._prune_devices(previous, data)
+        return data
+
+    def _register_hubs(self, previous: HearthData | None, data: HearthData) -> None:
+        """Create or update the device entry of each new or changed hub.
+
+        Hubs are registered before their devices' entities, which point to
+        them with ``via_device``.
+        """
+        registry = dr.async_get(self.hass)
+        for hub_id, state in data.hubs.items():
+            if previous is None or (
+                (old := previous.hubs.get(hub_id)) is None or old.hub != state.hub
+            ):
+                registry.async_get_or_create(
+                    config_entry_id=self.config_entry.entry_id,
+                    **hub_device_info(state.hub, self.configuration_url),
+                )
+
+    async def _counted[T](self, call: Awaitable[T], cost: int = 1) -> T:
+        """Await a request while the governor counts it as in flight."""
+        self.governor.begin(cost)
+        try:
+            return await call
+        finally:
+            self.governor.end(
+                dt_util.utcnow().timestamp(), self.source.rate_limit, cost
+            )
+
+    def _hold(self, now: datetime, wait: float) -> HearthData:
+        """Keep the last data while the budget is spent, up to stale_after."""
+        if self.data is None or self.last_fresh is None:
+            self._wake_in(wait)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                translation_placeholders={"retry_after": str(math.ceil(wait))},
+            )
+        stale_in = (self.last_fresh + self.stale_after - now).total_seconds()
+        if stale_in <= 0:
+            self._wake_in(wait)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited_stale",
+                translation_placeholders={"retry_after": str(math.ceil(wait))},
+            )
+        self._wake_in(min(wait, stale_in))
+        LOGGER.debug("Rate budget spent; next poll in %.0f s", wait)
+        return self.data
+
+    def _raise_certificate_issue(self, err: HearthCertificateError) -> None:
+        """Open the repair issue that lets the user accept a new certificate."""
+        if err.fingerprint is None or self._certificate_issue:
+            return
+        self._certificate_issue = True
+        entry = self.config_entry
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            certificate_issue_id(entry.entry_id),
+            is_fixable=True,
+            is_persistent=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="certificate_changed",
+            translation_placeholders={
+                "title": entry.title,
+                "fingerprint": err.fingerprint,
+            },
+            data={"entry_id": entry.entry_id, "fingerprint": err.fingerprint},
+        )
+
+    def _prune_devices(self, previous: HearthData, data: HearthData) -> None:
+        """Remove the devices (and hubs) that are gone from the registry."""
+        registry = dr.async_get(self.hass)
+        gone = [
+            device_identifier(hub_id, device_id)
+            for hub_id, device_id in previous.devices.keys() - data.devices.keys()
+        ]
+        gone += [(DOMAIN, hub_id) for hub_id in previous.hubs.keys() - data.hubs.keys()]
+        for identifier in gone:
+            if device_entry := registry.async_get_device({identifier}):
+                registry.async_update_device(
+                    device_entry.id, remove_config_entry_id=self.config_entry.entry_id
+                )
+
+    async def async_send_command(
+        self, hub_id: str, device_id: str, command: DeviceCommand
+    ) -> None:
+        """Send a command and show its result at once, without a refresh.
+
+        Nothing is dropped: a command that cannot be sent raises an error
+        saying why, and when to retry.
+        """
+        if (wait := self.governor.command_wait(dt_util.utcnow().timestamp())) > 0:
+            raise _error("rate_limited", retry_after=str(math.ceil(wait)))
+        try:
+            device = await self._counted(
+                self.source.async_command(hub_id, device_id, command)
+            )
+        except HearthError as err:
+            raise self._command_error(err) from err
+        self._apply_device(hub_id, device)
+
+    def _command_error(self, err: HearthError) -> HomeAssistantError:
+        """Map a failed command to a translated error."""
+        if isinstance(err, HearthRateLimitError):
+            self.governor.rate_limited(dt_util.utcnow().timestamp(), err.retry_after)
+            return _error("rate_limited", retry_after=str(math.ceil(err.retry_after)))
+        if isinstance(err, HearthForbiddenError):
+            return _error("read_only")
+        if isinstance(err, HearthAuthenticationError):
+            self.config_entry.async_start_reauth(self.hass)
+            return _error("invalid_auth")
+        if isinstance(err, HearthRequestError) and err.code == "device_offline":
+            return _error("device_offline")
+        if isinstance(err, HearthRequestError | HearthNotFoundError):
+            return _error("command_rejected", error=str(err))
+        return _error(_update_error_key(err), error=str(err))
+
+    def _apply_device(self, hub_id: str, device: Device) -> None:
+        """Put a command's answer into the data and tell the entities.
+
+        The poll timer is left alone, so commands never starve polling.
+        """
+        data = self.data
+        if (hub := data.hubs.get(hub_id)) is None:
+            return
+        devices = [device if d.id == device.id else d for d in hub.devices]
+        hubs = {**data.hubs, hub_id: replace(hub, devices=devices)}
+        self.data = HearthData.build(hubs)
+        if self.last_update_success:
+            self.async_update_listeners()
+
+
+def _update_error_key(err: HearthError) -> str:
+    """Return the translation key that explains a failed request."""
+    if isinstance(err, HearthCertificateError):
+        return "certificate_changed"
+    if isinstance(err, HearthConnectionError):
+        return "cannot_connect"
+    if isinstance(err, HearthServerError):
+        return "server_error"
+    if isinstance(err, HearthInvalidResponseError):
+        return "invalid_response"
+    return "unknown_error"

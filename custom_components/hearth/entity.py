@@ -1,0 +1,122 @@
+"""Base entity shared by every Hearth platform."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .api import Device, DeviceCommand
+from .const import DOMAIN, MANUFACTURER
+from .coordinator import DeviceKey, HearthCoordinator, device_identifier
+
+
+@dataclass(frozen=True, kw_only=True)
+class HearthEntityDescription(EntityDescription):
+    """What every Hearth entity description has: which devices it applies to."""
+
+    exists_fn: Callable[[Device], bool]
+
+
+class HearthEntity(CoordinatorEntity[HearthCoordinator]):
+    """An entity of one device behind a hub.
+
+    It writes its state only when its device or its availability changed, so
+    a poll that changes nothing costs no state writes.
+    """
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: HearthCoordinator,
+        key: DeviceKey,
+        description: EntityDescription,
+    ) -> None:
+        """Bind the entity to a device of a hub."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._key = key
+        self._hub_id, self._device_id = key
+        device = coordinator.data.devices[key]
+        hub = coordinator.data.hubs[self._hub_id].hub
+        self._attr_unique_id = f"{self._hub_id}_{self._device_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={device_identifier(self._hub_id, self._device_id)},
+            manufacturer=MANUFACTURER,
+            model=device.model,
+            name=device.name,
+            sw_version=device.firmware,
+            via_device=(DOMAIN, hub.id),
+            configuration_url=coordinator.configuration_url,
+        )
+        self._written: tuple[Device | None, bool] = (device, self.available)
+
+    @property
+    def device(self) -> Device:
+        """Return the device's latest state."""
+        return self.coordinator.data.devices[self._key]
+
+    @property
+    def available(self) -> bool:
+        """Return False while the hub is unreachable or the device offline."""
+        device = self.coordinator.data.devices.get(self._key)
+        return super().available and device is not None and device.online
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when something this entity shows changed."""
+        current = (self.coordinator.data.devices.get(self._key), self.available)
+        if current[1] == self._written[1] and (
+            current[0] is self._written[0] or current[0] == self._written[0]
+        ):
+            return
+        self._written = current
+        self.async_write_ha_state()
+
+    async def _async_command(self, command: DeviceCommand) -> None:
+        """Send a command to this entity's device."""
+        await self.coordinator.async_send_command(
+            self._hub_id, self._device_id, command
+        )
+
+
+@callback
+def async_add_device_entities[DescriptionT: HearthEntityDescription](
+    coordinator: HearthCoordinator,
+    descriptions: Iterable[DescriptionT],
+    factory: Callable[[HearthCoordinator, DeviceKey, DescriptionT], Entity],
+    add_entities: Callable[[list[Entity]], None],
+) -> None:
+    """Add the entities of every device now and of each device that appears.
+
+    A description's ``exists_fn`` says whether it applies to a device. The
+    entities of a device that disappears go with its device registry entry.
+    """
+    descriptions = tuple(descriptions)
+    known: set[DeviceKey] = set()
+
+    @callback
+    def _add_new() -> None:
+        devices = coordinator.data.devices
+        new = devices.keys() - known
+        # Forget removed devices, so that one that comes back is added again.
+        known.intersection_update(devices.keys())
+        if not new:
+            return
+        known.update(new)
+        add_entities(
+            [
+                factory(coordinator, key, description)
+                for key in sorted(new)
+                for description in descriptions
+                if description.exists_fn(devices[key])
+            ]
+        )
+
+    _add_new()
+    coordinator.config_entry.async_on_unload(coordinator.async_add_listener(_add_new))

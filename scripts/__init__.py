@@ -1,0 +1,1 @@
+"""Developer scripts of the Hearth project."""
