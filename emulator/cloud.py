@@ -1,0 +1,228 @@
+"""The Hearth Cloud API (``/v1``) and its OAuth2 endpoints over aiohttp."""
+
+from __future__ import annotations
+
+import asyncio
+import binascii
+from collections.abc import Callable
+from typing import Final
+from urllib.parse import unquote_plus
+
+from aiohttp import BasicAuth, web
+from aiohttp.typedefs import Handler
+from yarl import URL
+
+from .account import CloudAccount
+from .faults import FaultSet, FaultTarget
+from .middleware import errors_middleware, fault_middleware, stats_middleware
+from .oauth import (
+    SCOPE_READ,
+    SCOPE_WRITE,
+    OAuthError,
+    TokenError,
+    TokenStore,
+    parse_scope,
+)
+from .ratelimit import SlidingWindowLimiter
+from .responses import (
+    bearer_token,
+    error_response,
+    json_response,
+    read_json,
+    state_response,
+)
+from .stats import Stats
+
+API_PREFIX: Final = "/v1"
+AUTHORIZE_PATH: Final = "/oauth/authorize"
+TOKEN_PATH: Final = "/oauth/token"  # noqa: S105 - a URL path
+_SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+_NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _oauth_error_response(err: OAuthError, *, basic: bool = False) -> web.Response:
+    headers = dict(_NO_STORE)
+    if err.status == 401 and basic:
+        headers["WWW-Authenticate"] = 'Basic realm="hearth"'
+    return json_response(
+        {"error": err.error, "error_description": err.description},
+        status=err.status,
+        headers=headers,
+    )
+
+
+def _redirect(location: URL) -> web.Response:
+    return web.Response(status=302, headers={"Location": str(location)})
+
+
+class CloudServer:
+    """Serves a :class:`~.account.CloudAccount` and its OAuth2 authorization server."""
+
+    def __init__(
+        self,
+        account: CloudAccount,
+        tokens: TokenStore,
+        limiter: SlidingWindowLimiter,
+        faults: FaultSet,
+        stats: Stats,
+        stopping: Callable[[], asyncio.Event],
+    ) -> None:
+        """Keep the state the handlers serve."""
+        self.account = account
+        self.tokens = tokens
+        self.limiter = limiter
+        self.faults = faults
+        self.stats = stats
+        self._stopping = stopping
+
+    def build_app(self) -> web.Application:
+        """Return the aiohttp application of the cloud API."""
+        app = web.Application(
+            middlewares=[
+                stats_middleware(self.stats),
+                fault_middleware(self.faults, FaultTarget.CLOUD, self._stopping),
+                self._auth_middleware,
+                errors_middleware,
+            ],
+            client_max_size=1024 * 1024,
+        )
+        app.router.add_get(AUTHORIZE_PATH, self._authorize)
+        app.router.add_post(TOKEN_PATH, self._token)
+        app.router.add_get(f"{API_PREFIX}/me", self._me)
+        app.router.add_get(f"{API_PREFIX}/hubs", self._hubs)
+        app.router.add_get(f"{API_PREFIX}/hubs/{{hub_id}}/state", self._hub_state)
+        app.router.add_patch(
+            f"{API_PREFIX}/hubs/{{hub_id}}/devices/{{device_id}}", self._command
+        )
+        return app
+
+    @web.middleware
+    async def _auth_middleware(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Check the access token and its scope; count the request per account."""
+        if not request.path.startswith(f"{API_PREFIX}/"):
+            return await handler(request)
+        try:
+            grant = self.tokens.validate(bearer_token(request))
+        except TokenError as err:
+            return error_response(
+                401,
+                err.code,
+                str(err),
+                {
+                    "WWW-Authenticate": f'Bearer realm="hearth", error="invalid_token", error_description="{err}"'
+                },
+            )
+        decision = self.limiter.hit(f"account:{self.account.id}")
+        headers = decision.headers()
+        if not decision.allowed:
+            headers["Retry-After"] = decision.retry_after(
+                self.limiter.retry_after_format
+            )
+            return error_response(
+                429, "rate_limited", "Too many requests for this account", headers
+            )
+        needed = SCOPE_READ if request.method in _SAFE_METHODS else SCOPE_WRITE
+        if needed not in grant.scopes:
+            headers["WWW-Authenticate"] = (
+                f'Bearer realm="hearth", error="insufficient_scope", scope="{needed}"'
+            )
+            return error_response(
+                403, "insufficient_scope", f"This needs the {needed} scope", headers
+            )
+        response = await handler(request)
+        if not response.prepared:
+            response.headers.update(headers)
+        return response
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """Approve every valid authorization request at once (no login page)."""
+        query = request.query
+        if query.get("client_id") != self.tokens.client_id:
+            return _oauth_error_response(
+                OAuthError("invalid_request", "Unknown or missing client_id")
+            )
+        redirect_uri = query.get("redirect_uri", "")
+        target = URL(redirect_uri)
+        if target.scheme not in {"http", "https"} or not target.host:
+            return _oauth_error_response(
+                OAuthError("invalid_request", "'redirect_uri' must be an absolute URL")
+            )
+        echo = {"state": query["state"]} if "state" in query else {}
+        if query.get("response_type") != "code":
+            return _redirect(
+                target.update_query(error="unsupported_response_type", **echo)
+            )
+        try:
+            scopes = parse_scope(query.get("scope"))
+        except OAuthError as err:
+            return _redirect(target.update_query(error=err.error, **echo))
+        code = self.tokens.create_code(self.tokens.client_id, redirect_uri, scopes)
+        return _redirect(target.update_query(code=code, **echo))
+
+    async def _token(self, request: web.Request) -> web.Response:
+        """Issue tokens for the ``authorization_code`` and ``refresh_token`` grants."""
+        form = {
+            name: value
+            for name, value in (await request.post()).items()
+            if isinstance(value, str)
+        }
+        basic = "Authorization" in request.headers
+        try:
+            client_id = self._authenticate_client(request, form)
+            result = self._grant(form, client_id)
+        except OAuthError as err:
+            return _oauth_error_response(err, basic=basic)
+        return json_response(result, headers=_NO_STORE)
+
+    def _authenticate_client(self, request: web.Request, form: dict[str, str]) -> str:
+        """Check the client credentials (HTTP Basic or form); return the client id."""
+        if "Authorization" in request.headers:
+            try:
+                credentials = BasicAuth.decode(request.headers["Authorization"])
+            except (ValueError, binascii.Error) as err:
+                raise OAuthError(
+                    "invalid_client", "Unreadable client credentials", 401
+                ) from err
+            client_id = unquote_plus(credentials.login)
+            client_secret: str | None = unquote_plus(credentials.password)
+        else:
+            client_id = form.get("client_id", "")
+            client_secret = form.get("client_secret")
+        self.tokens.check_client(client_id, client_secret)
+        return client_id
+
+    def _grant(self, form: dict[str, str], client_id: str) -> dict[str, object]:
+        """Run the grant the form asks for."""
+        grant_type = form.get("grant_type")
+        if grant_type == "authorization_code":
+            return self.tokens.exchange_code(
+                form.get("code"), form.get("redirect_uri"), client_id
+            )
+        if grant_type == "refresh_token":
+            return self.tokens.refresh(
+                form.get("refresh_token"), client_id, form.get("scope")
+            )
+        if grant_type is None:
+            raise OAuthError("invalid_request", "'grant_type' is required")
+        raise OAuthError(
+            "unsupported_grant_type", f"Unsupported grant_type {grant_type!r}"
+        )
+
+    async def _me(self, request: web.Request) -> web.Response:
+        return json_response(self.account.to_json())
+
+    async def _hubs(self, request: web.Request) -> web.Response:
+        return json_response(self.account.page(request.query.get("cursor")))
+
+    async def _hub_state(self, request: web.Request) -> web.Response:
+        home = self.account.reachable(request.match_info["hub_id"])
+        return state_response(request, home)
+
+    async def _command(self, request: web.Request) -> web.Response:
+        home = self.account.reachable(request.match_info["hub_id"])
+        device_id = request.match_info["device_id"]
+        home.get(device_id)
+        device = home.command(device_id, await read_json(request))
+        return json_response(device.to_json())

@@ -1,0 +1,190 @@
+"""The local hub API (``/api/v1``) over aiohttp."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import contextlib
+from typing import Final
+
+from aiohttp import WSCloseCode, web
+from aiohttp.typedefs import Handler
+
+from .faults import FaultSet, FaultTarget
+from .home import Home, JSONDict
+from .keys import Access, KeyRing
+from .middleware import errors_middleware, fault_middleware, stats_middleware
+from .ratelimit import SlidingWindowLimiter
+from .responses import (
+    bearer_token,
+    dumps,
+    error_response,
+    json_response,
+    read_json,
+    state_response,
+)
+from .stats import Stats
+
+API_PREFIX: Final = "/api/v1"
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+RATE_HEADERS: Final = "hearth_rate_headers"
+API_KEY: Final = "hearth_api_key"
+
+
+class _EventStream:
+    """One open ``/events`` WebSocket."""
+
+    def __init__(
+        self, socket: web.WebSocketResponse, request: web.Request, key: str
+    ) -> None:
+        self.socket = socket
+        self.request = request
+        self.key = key
+        self.queue: asyncio.Queue[JSONDict] = asyncio.Queue()
+
+    async def pump(self) -> None:
+        """Send queued messages until the socket closes."""
+        with contextlib.suppress(ConnectionError):
+            while not self.socket.closed:
+                message = await self.queue.get()
+                await self.socket.send_str(dumps(message).decode())
+
+    def force_close(self) -> None:
+        """Close the socket's connection at once."""
+        if self.request.protocol is not None:
+            self.request.protocol.force_close()
+
+
+class HubServer:
+    """Serves one :class:`~.home.Home` as a hub's local API."""
+
+    def __init__(
+        self,
+        home: Home,
+        keys: KeyRing,
+        limiter: SlidingWindowLimiter,
+        faults: FaultSet,
+        stats: Stats,
+        stopping: Callable[[], asyncio.Event],
+    ) -> None:
+        """Keep the state the handlers serve."""
+        self.home = home
+        self.keys = keys
+        self.limiter = limiter
+        self.faults = faults
+        self.stats = stats
+        self._stopping = stopping
+        self._streams: set[_EventStream] = set()
+
+    def build_app(self) -> web.Application:
+        """Return the aiohttp application of the hub API."""
+        app = web.Application(
+            middlewares=[
+                stats_middleware(self.stats),
+                fault_middleware(self.faults, FaultTarget.HUB, self._stopping),
+                self._auth_middleware,
+                errors_middleware,
+            ],
+            client_max_size=1024 * 1024,
+        )
+        app.router.add_get(f"{API_PREFIX}/info", self._info)
+        app.router.add_get(f"{API_PREFIX}/state", self._state)
+        app.router.add_get(f"{API_PREFIX}/devices/{{device_id}}", self._device)
+        app.router.add_patch(f"{API_PREFIX}/devices/{{device_id}}", self._command)
+        app.router.add_get(f"{API_PREFIX}/events", self._events)
+        return app
+
+    @property
+    def stream_count(self) -> int:
+        """Return the number of open ``/events`` streams."""
+        return len(self._streams)
+
+    def close_streams(self, key: str | None = None) -> None:
+        """Close the open event streams (only those of ``key`` when given)."""
+        for stream in list(self._streams):
+            if key is None or stream.key == key:
+                stream.force_close()
+
+    @web.middleware
+    async def _auth_middleware(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Check the API key, count the request and add the rate-limit headers."""
+        if not request.path.startswith(f"{API_PREFIX}/"):
+            return await handler(request)
+        key = bearer_token(request)
+        access = self.keys.access(key)
+        if key is None or access is None:
+            return error_response(
+                401,
+                "invalid_auth",
+                "Missing or unknown API key",
+                {"WWW-Authenticate": 'Bearer realm="hearth"'},
+            )
+        decision = self.limiter.hit(f"hub:{key}")
+        headers = decision.headers()
+        if not decision.allowed:
+            headers["Retry-After"] = decision.retry_after(
+                self.limiter.retry_after_format
+            )
+            return error_response(
+                429, "rate_limited", "Too many requests for this API key", headers
+            )
+        request[RATE_HEADERS] = headers
+        request[API_KEY] = key
+        if access is Access.READ_ONLY and request.method not in SAFE_METHODS:
+            return error_response(
+                403, "forbidden", "This API key is read-only", headers
+            )
+        response = await handler(request)
+        if not response.prepared:
+            response.headers.update(headers)
+        return response
+
+    async def _info(self, request: web.Request) -> web.Response:
+        return json_response(self.home.hub.to_json())
+
+    async def _state(self, request: web.Request) -> web.Response:
+        return state_response(request, self.home)
+
+    async def _device(self, request: web.Request) -> web.Response:
+        device = self.home.get(request.match_info["device_id"])
+        return json_response(device.to_json())
+
+    async def _command(self, request: web.Request) -> web.Response:
+        device_id = request.match_info["device_id"]
+        self.home.get(device_id)
+        device = self.home.command(device_id, await read_json(request))
+        return json_response(device.to_json())
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        # A short close timeout: stopping waits at most this long per stream.
+        socket = web.WebSocketResponse(autoping=True, timeout=2.0)
+        if not socket.can_prepare(request).ok:
+            return error_response(
+                400, "invalid_request", "This endpoint needs a WebSocket upgrade"
+            )
+        socket.headers.update(request.get(RATE_HEADERS, {}))
+        await socket.prepare(request)
+        stream = _EventStream(socket, request, request[API_KEY])
+        unsubscribe = self.home.subscribe(stream.queue.put_nowait)
+        self._streams.add(stream)
+        pump = asyncio.create_task(stream.pump(), name="hearth-events")
+        try:
+            async for _message in socket:
+                pass
+        finally:
+            pump.cancel()
+            unsubscribe()
+            self._streams.discard(stream)
+        return socket
+
+    async def close(self) -> None:
+        """Close every event stream with ``going away``, all at once."""
+        await asyncio.gather(
+            *(
+                stream.socket.close(code=WSCloseCode.GOING_AWAY)
+                for stream in self._streams
+            ),
+            return_exceptions=True,
+        )

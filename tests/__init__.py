@@ -1,0 +1,1 @@
+"""Tests of the Hearth integration, its client and its emulator."""

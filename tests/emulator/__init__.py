@@ -1,0 +1,1 @@
+"""Smoke tests of emulator-only behaviour (admin API, rate windows, OAuth, faults)."""

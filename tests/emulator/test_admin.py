@@ -1,0 +1,173 @@
+"""The admin API changes the home, and every change reaches /state and /events."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import ClientSession, WSMsgType
+
+from custom_components.hearth.api import Device, HubState
+from emulator import Emulator
+
+from .conftest import KEY, READ_ONLY, Hub
+
+
+async def test_state_parses_and_etag(hub: Hub, emu: Emulator) -> None:
+    """/state parses with the client model; a matching If-None-Match gets 304."""
+    first = await hub.request("GET", "/api/v1/state")
+    assert first.status == 200
+    state = HubState.from_json(first.body)
+    assert state.hub.id == emu.hub_id
+    assert state.hub.mac is not None
+    assert state.hub.mac.startswith("a4:c1:38:")
+    etag = first.headers["ETag"]
+    assert etag == f'"{emu.home.generation}"'
+
+    again = await hub.request("GET", "/api/v1/state", headers={"If-None-Match": etag})
+    assert again.status == 304
+    assert again.body == b""
+    assert again.headers["ETag"] == etag
+    assert "RateLimit-Remaining" in again.headers
+
+    emu.set_state("sensor-1", temperature=25.5)
+    changed = await hub.request("GET", "/api/v1/state", headers={"If-None-Match": etag})
+    assert changed.status == 200
+    assert changed.headers["ETag"] != etag
+
+
+async def test_admin_device_lifecycle(hub: Hub, emu: Emulator) -> None:
+    """Add, change, take offline and remove a device through /admin."""
+    added = await hub.request(
+        "POST",
+        "/admin/devices",
+        key=None,
+        json={"kind": "light", "name": "Porch", "capabilities": {"dimmable": True}},
+    )
+    assert added.status == 201
+    device = Device.from_json(added.body)
+    assert device.id == "light-5"
+    assert device.state.color_mode == "brightness"
+
+    patched = await hub.request(
+        "PATCH",
+        "/admin/devices/light-5",
+        key=None,
+        json={"online": False, "state": {"brightness": 12, "on": True}},
+    )
+    assert patched.json()["online"] is False
+    command = await hub.request(
+        "PATCH", "/api/v1/devices/light-5", json={"brightness": 40}
+    )
+    assert command.status == 409
+    assert command.json()["error"]["code"] == "device_offline"
+
+    removed = await hub.request("DELETE", "/admin/devices/light-5", key=None)
+    assert removed.status == 204
+    missing = await hub.request("GET", "/api/v1/devices/light-5")
+    assert missing.status == 404
+    assert missing.json()["error"]["code"] == "not_found"
+
+
+async def test_admin_rejects_bad_input(hub: Hub) -> None:
+    """Admin errors use the same error body as the API."""
+    response = await hub.request(
+        "POST", "/admin/devices", key=None, json={"kind": "toaster"}
+    )
+    assert response.status == 400
+    assert response.json()["error"]["code"] == "invalid_request"
+    response = await hub.request(
+        "POST", "/admin/faults", key=None, json={"kind": "gremlins"}
+    )
+    assert response.status == 400
+
+
+async def test_events_follow_every_change(
+    session: ClientSession, hub: Hub, emu: Emulator
+) -> None:
+    """PATCH, admin changes and drift all show up on /events."""
+    async with session.ws_connect(
+        f"{emu.hub_url}/api/v1/events",
+        headers={"Authorization": f"Bearer {KEY}"},
+        ssl=hub.pin(),
+    ) as socket:
+        for _ in range(500):
+            if emu.event_stream_count:
+                break
+            await asyncio.sleep(0.01)
+        await hub.request("PATCH", "/api/v1/devices/switch-1", json={"on": True})
+        emu.set_online("light-1", False)
+        emu.add_device({"id": "sensor-9", "kind": "sensor"})
+        emu.remove_device("sensor-9")
+        emu.drift()
+        emu.update_hub(name="Renamed")
+        seen: list[str] = []
+        while "hub" not in seen:
+            message = await asyncio.wait_for(socket.receive(), 5)
+            assert message.type is WSMsgType.TEXT
+            seen.append(message.json()["type"])
+    assert seen[:4] == [
+        "device_state",
+        "device_state",
+        "device_added",
+        "device_removed",
+    ]
+    assert seen.count("device_state") > 2
+    assert seen[-1] == "hub"
+
+
+async def test_events_need_a_key(
+    session: ClientSession, hub: Hub, emu: Emulator
+) -> None:
+    """The WebSocket is authenticated like every other endpoint."""
+    async with session.get(f"{emu.hub_url}/api/v1/events", ssl=hub.pin()) as response:
+        assert response.status == 401
+
+
+async def test_stats_count_routes_and_statuses(hub: Hub, emu: Emulator) -> None:
+    """/admin/stats counts by route template and by status; admin calls are not counted."""
+    await hub.request("GET", "/api/v1/devices/light-1")
+    await hub.request("GET", "/api/v1/devices/nope")
+    await hub.request("GET", "/api/v1/info", key="wrong")
+    stats = (await hub.request("GET", "/admin/stats", key=None)).json()
+    assert stats["by_route"] == {
+        "GET /api/v1/devices/{device_id}": 2,
+        "GET /api/v1/info": 1,
+    }
+    assert stats["by_status"] == {"200": 1, "401": 1, "404": 1}
+    assert stats["total"] == 3
+    assert stats["rate_limited"] == 0
+    reset = (await hub.request("POST", "/admin/stats/reset", key=None)).json()
+    assert reset["total"] == 0
+
+
+async def test_cloud_hubs_admin(hub: Hub, emu: Emulator) -> None:
+    """Hubs can be added to and removed from the cloud account."""
+    response = await hub.request(
+        "POST", "/admin/cloud/hubs", key=None, json={"name": "Cabin", "devices": 5}
+    )
+    assert response.status == 201
+    created = response.json()
+    assert created["name"] == "Cabin"
+    assert len(emu.cloud_hub(created["id"]).home.devices) == 5
+    listed = (await hub.request("GET", "/admin/cloud/hubs", key=None)).json()
+    assert [h["id"] for h in listed] == [*list(emu.account.hubs)]
+    assert len(listed) == 3
+    offline = await hub.request(
+        "PATCH", f"/admin/cloud/hubs/{created['id']}", key=None, json={"online": False}
+    )
+    assert offline.json()["online"] is False
+    removed = await hub.request(
+        "DELETE", f"/admin/cloud/hubs/{created['id']}", key=None
+    )
+    assert removed.status == 204
+    assert created["id"] not in emu.account.hubs
+
+
+async def test_read_only_key(hub: Hub) -> None:
+    """A read-only key reads but may not command."""
+    assert (await hub.request("GET", "/api/v1/info", key=READ_ONLY)).status == 200
+    response = await hub.request(
+        "PATCH", "/api/v1/devices/light-1", key=READ_ONLY, json={"on": True}
+    )
+    assert response.status == 403
+    assert response.json()["error"]["code"] == "forbidden"
