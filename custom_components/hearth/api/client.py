@@ -8,12 +8,11 @@ methods are thin on top of it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 import ipaddress
-import logging
 import ssl as ssl_module
 from typing import Any, Final
 
@@ -26,6 +25,7 @@ from aiohttp import (
     ServerDisconnectedError,
     ServerFingerprintMismatch,
     WSMsgType,
+    WSServerHandshakeError,
 )
 from mashumaro.exceptions import InvalidFieldValue, MissingField
 import orjson
@@ -56,8 +56,6 @@ from .models import (
     HubState,
     RateLimitInfo,
 )
-
-_LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT: Final = 10.0
 DEFAULT_PORT: Final = 443
@@ -179,8 +177,10 @@ class _HearthApi:
     ) -> _Response:
         """Send one request and return its successful answer.
 
-        An idempotent GET is retried once, at once, when the server closed a
-        kept-alive connection; every other retry is the caller's decision.
+        An idempotent GET is retried once, at once, when the server closed the
+        connection without answering: aiohttp (3.9 and later) does that itself
+        for GET but not for PATCH, so the client adds no retry of its own
+        (that would make four attempts). Every other retry is the caller's.
         """
         url = self._base_url.joinpath(path.lstrip("/"), encoded=False)
         if params:
@@ -188,17 +188,10 @@ class _HearthApi:
         headers = await self._headers()
         if if_none_match:
             headers["If-None-Match"] = if_none_match
-        attempts = 2 if method == "GET" else 1
-        for attempt in range(1, attempts + 1):
-            try:
-                return await self._send(method, url, headers, json)
-            except ServerDisconnectedError as err:
-                if attempt == attempts:
-                    raise HearthConnectionError(
-                        f"{url.host} closed the connection"
-                    ) from err
-                _LOGGER.debug("Retrying %s %s after a dropped connection", method, path)
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            return await self._send(method, url, headers, json)
+        except ServerDisconnectedError as err:
+            raise HearthConnectionError(f"{url.host} closed the connection") from err
 
     async def _send(
         self, method: str, url: URL, headers: dict[str, str], json: Any
@@ -362,8 +355,12 @@ class HearthHubClient(_HearthApi):
         """Change a device's state; return its full new state."""
         return await self._patch_device(f"devices/{device_id}", command)
 
-    async def async_events(self) -> AsyncIterator[Event]:
-        """Yield the messages of the ``/events`` WebSocket until it closes."""
+    async def async_events(self) -> AsyncGenerator[Event]:
+        """Yield the messages of the ``/events`` WebSocket until it closes.
+
+        A refused key raises HearthAuthenticationError (or Forbidden), an
+        untrusted certificate HearthCertificateError, like any request.
+        """
         url = self._base_url.joinpath("events")
         try:
             async with self._session.ws_connect(
@@ -378,6 +375,12 @@ class HearthHubClient(_HearthApi):
                 "The hub certificate does not match the pinned one",
                 fingerprint=err.got.hex(),
             ) from err
+        except ClientSSLError as err:
+            raise HearthCertificateError("The hub certificate is not trusted") from err
+        except WSServerHandshakeError as err:
+            if err.status in (401, 403, 429) or err.status >= 500:
+                raise self._error(err.status, b"", err.headers or {}) from err
+            raise HearthConnectionError(f"Event stream refused: {err}") from err
         except ClientError as err:
             raise HearthConnectionError(f"Event stream failed: {err}") from err
 

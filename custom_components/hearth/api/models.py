@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, get_args, get_origin, get_type_hints
 
 from mashumaro.config import BaseConfig
 from mashumaro.mixins.orjson import DataClassORJSONMixin
@@ -72,8 +72,36 @@ def _exact(*kinds: type) -> Callable[[Any], Any]:
     return check
 
 
+def _refuse_non_arrays(names: tuple[str, ...]) -> classmethod[Any, Any, Any]:
+    """Return a mashumaro pre-deserialize hook that checks ``names`` are arrays.
+
+    mashumaro would build a list from any iterable: "temperature" would become
+    eleven one-letter readings, and ``{}`` an empty list of devices.
+    """
+
+    def hook(cls: type, d: Any) -> Any:
+        for name in names if type(d) is dict else ():
+            value = d.get(name)
+            if value is not None and type(value) is not list:
+                raise InvalidModelError(f"field {name!r} is not an array")
+        return d
+
+    return classmethod(hook)
+
+
 class _Model(DataClassORJSONMixin):
     """Shared mashumaro configuration: strict scalars, unknown keys ignored."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give models with list fields a hook that refuses non-arrays."""
+        arrays = tuple(
+            name
+            for name, hint in get_type_hints(cls).items()
+            if list in (get_origin(hint), *map(get_origin, get_args(hint)))
+        )
+        if arrays:
+            cls.__pre_deserialize__ = _refuse_non_arrays(arrays)  # type: ignore[method-assign,assignment]
+        super().__init_subclass__(**kwargs)
 
     class Config(BaseConfig):
         """Tolerate unknown fields; refuse ill-typed ones instead of coercing."""

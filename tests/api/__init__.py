@@ -1,0 +1,1 @@
+"""Tests of the thin Hearth client in custom_components/hearth/api."""
