@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_HOST,
@@ -12,10 +15,16 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import ApiKeyAuth, HearthHubClient, pinned_ssl
+from .cloud import (
+    CloudSource,
+    async_create_cloud_source,
+    async_track_local_entries,
+    is_cloud_entry,
+)
 from .const import (
     CERTIFICATE_MODE_PIN,
     CONF_CERTIFICATE_MODE,
@@ -23,8 +32,13 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
 )
-from .coordinator import HearthConfigEntry, HearthCoordinator, device_identifier
-from .source import LocalHubSource
+from .coordinator import (
+    HearthConfigEntry,
+    HearthCoordinator,
+    certificate_issue_id,
+    device_identifier,
+)
+from .source import HearthSource, LocalHubSource
 
 PLATFORMS = [Platform.LIGHT, Platform.SENSOR, Platform.SWITCH]
 
@@ -36,17 +50,25 @@ def local_hub_url(host: str, port: int) -> str:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> bool:
-    """Connect to the hub, fetch its state once and set up the platforms."""
+    """Connect to the hub or cloud, fetch the state once, set up the platforms."""
     data = entry.data
-    client = HearthHubClient(
-        async_get_clientsession(hass),
-        data[CONF_HOST],
-        ApiKeyAuth(data[CONF_API_KEY]),
-        port=data[CONF_PORT],
-        ssl=pinned_ssl(data[CONF_FINGERPRINT])
-        if data[CONF_CERTIFICATE_MODE] == CERTIFICATE_MODE_PIN
-        else True,
-    )
+    source: HearthSource
+    cloud_source: CloudSource | None = None
+    configuration_url: str | None = None
+    if is_cloud_entry(entry):
+        source = cloud_source = await async_create_cloud_source(hass, entry)
+    else:
+        client = HearthHubClient(
+            async_get_clientsession(hass),
+            data[CONF_HOST],
+            ApiKeyAuth(data[CONF_API_KEY]),
+            port=data[CONF_PORT],
+            ssl=pinned_ssl(data[CONF_FINGERPRINT])
+            if data[CONF_CERTIFICATE_MODE] == CERTIFICATE_MODE_PIN
+            else True,
+        )
+        source = LocalHubSource(client)
+        configuration_url = local_hub_url(data[CONF_HOST], data[CONF_PORT])
     scan_interval = timedelta(
         seconds=entry.options.get(
             CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL.total_seconds()
@@ -55,20 +77,32 @@ async def async_setup_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> bo
     coordinator = HearthCoordinator(
         hass,
         entry,
-        LocalHubSource(client),
+        source,
         scan_interval=scan_interval,
-        configuration_url=local_hub_url(data[CONF_HOST], data[CONF_PORT]),
+        configuration_url=configuration_url,
     )
+    if cloud_source is not None:
+        entry.async_on_unload(
+            async_track_local_entries(hass, coordinator, cloud_source)
+        )
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    entry.async_on_unload(
+        entry.add_update_listener(partial(_async_entry_updated, dict(entry.options)))
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: HearthConfigEntry) -> None:
-    """Reload the entry so that new options take effect."""
-    hass.config_entries.async_schedule_reload(entry.entry_id)
+async def _async_entry_updated(
+    options: dict[str, Any], hass: HomeAssistant, entry: HearthConfigEntry
+) -> None:
+    """Reload the entry so that new options take effect.
+
+    Other updates, such as a refreshed OAuth2 token, need no reload.
+    """
+    if entry.options != options:
+        hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> bool:
@@ -76,10 +110,21 @@ async def async_unload_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> b
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> None:
+    """Close the entry's repair issue: there is no certificate left to accept."""
+    ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry.entry_id))
+
+
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: HearthConfigEntry, device_entry: dr.DeviceEntry
 ) -> bool:
-    """Allow removing a device only once the hub no longer reports it."""
+    """Allow removing a device only once the hub no longer reports it.
+
+    While the entry is not loaded nothing can be checked; a device the hub
+    still has comes back at the next setup.
+    """
+    if entry.state is not ConfigEntryState.LOADED:
+        return True
     data = entry.runtime_data.data
     current = {(DOMAIN, hub_id) for hub_id in data.hubs}
     current.update(device_identifier(*key) for key in data.devices)

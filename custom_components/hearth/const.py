@@ -27,3 +27,14 @@ MAX_BACKOFF: Final = timedelta(minutes=5)
 MIN_STALE_AFTER: Final = timedelta(minutes=5)
 #: Share of the rate budget kept free for commands (at least one request).
 COMMAND_RESERVE: Final = 0.2
+
+#: Present in the data of a Hearth Cloud entry (set by the OAuth2 flow).
+CONF_AUTH_IMPLEMENTATION: Final = "auth_implementation"
+#: Overrides the Hearth Cloud base URL, for development against the emulator.
+#: Read at each use; only HTTPS, or plain HTTP to a loopback host, is accepted.
+CLOUD_URL_ENV: Final = "HEARTH_CLOUD_URL"
+CLOUD_AUTHORIZE_PATH: Final = "/oauth/authorize"
+CLOUD_TOKEN_PATH: Final = "/oauth/token"  # noqa: S105 - a URL path
+CLOUD_SCOPES: Final = ("devices:read", "devices:write")
+#: Longest wait for the token endpoint when the access token is refreshed.
+TOKEN_REFRESH_TIMEOUT: Final = 30.0

@@ -1,0 +1,823 @@
+"""Discovery of hubs with zeroconf, SSDP and DHCP, against the emulator.
+
+Most tests hand Home Assistant a discovery built from the emulator's own
+announcement (its TXT record, its UPnP description). The tests at the end let
+Home Assistant's zeroconf and SSDP integrations find the emulator
+themselves, on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Mapping
+from ipaddress import IPv4Address, ip_address
+import json
+from pathlib import Path
+import re
+import socket
+from typing import Any
+from unittest.mock import patch
+import xml.etree.ElementTree as ET
+
+from homeassistant.components import onboarding
+from homeassistant.config_entries import (
+    SOURCE_DHCP,
+    SOURCE_IGNORE,
+    SOURCE_SSDP,
+    SOURCE_USER,
+    SOURCE_ZEROCONF,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
+from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from homeassistant.loader import async_get_dhcp, async_get_ssdp, async_get_zeroconf
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import pytest_socket
+
+from custom_components.hearth.const import (
+    CERTIFICATE_MODE_CA,
+    CERTIFICATE_MODE_PIN,
+    CONF_CERTIFICATE_MODE,
+    CONF_FINGERPRINT,
+    DOMAIN,
+)
+from emulator import Emulator
+from emulator.advertise import (
+    MDNS_SERVICE_TYPE,
+    SSDP_DEVICE_TYPE,
+    MdnsAdvertiser,
+    description_xml,
+    hub_udn,
+)
+from tests.conftest import API_KEY, READ_ONLY_KEY
+
+STRINGS = json.loads(
+    (
+        Path(__file__).parents[2] / "custom_components" / "hearth" / "strings.json"
+    ).read_text(encoding="utf-8")
+)
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+UPNP_NS = "{urn:schemas-upnp-org:device-1-0}"
+FORGED_FINGERPRINT = "ab" * 32
+#: A loopback address besides 127.0.0.1: where a hub "moves" to in the tests.
+OTHER_LOOPBACK = "127.0.0.2"
+#: Patched into the config flow when a test must say where a hub listens
+#: without being told: a real hub listens on 443, which a test cannot bind.
+DEFAULT_PORT_PATH = "custom_components.hearth.config_flow.DEFAULT_PORT"
+
+
+# Discovery info as Home Assistant builds it from the emulator's announcements
+
+
+def zeroconf_info(
+    emu: Emulator,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    txt: Mapping[str, str | None] | None = None,
+) -> ZeroconfServiceInfo:
+    """Return the emulator's mDNS announcement; ``txt`` changes its TXT record."""
+    properties: dict[str, Any] = MdnsAdvertiser.properties(emu.hub, emu.fingerprint)
+    for key, value in (txt or {}).items():
+        if value is None:
+            properties.pop(key, None)
+        else:
+            properties[key] = value
+    return ZeroconfServiceInfo(
+        ip_address=ip_address(host),
+        ip_addresses=[ip_address(host)],
+        port=port or emu.port,
+        hostname=f"{emu.hub_id}.local.",
+        type=MDNS_SERVICE_TYPE,
+        name=f"{emu.hub.name}.{MDNS_SERVICE_TYPE}",
+        properties=properties,
+    )
+
+
+def ssdp_info(
+    emu: Emulator,
+    *,
+    presentation_url: str | None = None,
+    location: str | None = "http://127.0.0.1:49152/ssdp/description.xml",
+    **upnp_changes: str | None,
+) -> SsdpServiceInfo:
+    """Return the SSDP discovery of the emulator, from its UPnP description."""
+    root = ET.fromstring(  # noqa: S314 - the emulator's own XML
+        description_xml(emu.hub, presentation_url or emu.hub_url)
+    )
+    device = root.find(f"{UPNP_NS}device")
+    assert device is not None
+    upnp: dict[str, Any] = {
+        child.tag.removeprefix(UPNP_NS): child.text or "" for child in device
+    }
+    for key, value in upnp_changes.items():
+        if value is None:
+            upnp.pop(key, None)
+        else:
+            upnp[key] = value
+    udn = hub_udn(emu.hub_id)
+    return SsdpServiceInfo(
+        ssdp_usn=f"{udn}::{SSDP_DEVICE_TYPE}",
+        ssdp_st=SSDP_DEVICE_TYPE,
+        ssdp_location=location,
+        ssdp_udn=udn,
+        upnp=upnp,
+    )
+
+
+def dhcp_info(
+    emu: Emulator,
+    *,
+    ip: str = "127.0.0.1",
+    hostname: str | None = None,
+    mac: str | None = None,
+) -> DhcpServiceInfo:
+    """Return a DHCP discovery of the hub as the dhcp integration reports it."""
+    return DhcpServiceInfo(
+        ip=ip,
+        hostname=hostname if hostname is not None else emu.hub_id,
+        macaddress=(mac or emu.hub.mac).replace(":", "").lower(),
+    )
+
+
+def assert_translated(result: ConfigFlowResult) -> None:
+    """Check that the user sees no untranslated key and no empty placeholder."""
+    config = STRINGS["config"]
+    if result["type"] is FlowResultType.ABORT:
+        assert result["reason"] in config["abort"]
+    elif result["type"] is FlowResultType.FORM:
+        step = config["step"][result["step_id"]]
+        for error in (result["errors"] or {}).values():
+            assert error in config["error"]
+        needed = set(PLACEHOLDER.findall(step["description"]))
+        for error in (result["errors"] or {}).values():
+            needed |= set(PLACEHOLDER.findall(config["error"][error]))
+        placeholders = result["description_placeholders"] or {}
+        assert needed <= {key for key, value in placeholders.items() if value}
+
+
+async def discover(hass: HomeAssistant, source: str, info: Any) -> ConfigFlowResult:
+    """Start a discovery flow."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": source}, data=info
+    )
+    assert_translated(result)
+    return result
+
+
+async def confirm(hass: HomeAssistant, flow_id: str, api_key: str) -> ConfigFlowResult:
+    """Submit the API key in the confirm step."""
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_KEY: api_key}
+    )
+    assert_translated(result)
+    return result
+
+
+def free_port() -> int:
+    """Return a loopback port on which nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def hub_flows(hass: HomeAssistant) -> list[Any]:
+    """Return the Hearth flows in progress."""
+    return list(hass.config_entries.flow.async_progress_by_handler(DOMAIN))
+
+
+@pytest.fixture
+def allow_other_loopback(socket_enabled: None) -> None:
+    """Let the test connect to 127.0.0.2 too (the harness allows 127.0.0.1)."""
+    pytest_socket.socket_allow_hosts(["127.0.0.1", OTHER_LOOPBACK])
+
+
+@pytest.fixture
+async def wildcard_hub(allow_other_loopback: None) -> AsyncGenerator[Emulator]:
+    """Run a hub on every address, so that it answers at 127.0.0.2 too."""
+    emu = Emulator(
+        api_keys=[API_KEY],
+        drift_interval=0,
+        clock=lambda: dt_util.utcnow().timestamp(),
+    )
+    await emu.start(host="0.0.0.0", port=0, cloud_port=None)  # noqa: S104
+    yield emu
+    await emu.stop()
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, wildcard_hub: Emulator, restrict_platforms: None
+) -> MockConfigEntry:
+    """Set up an entry for the wildcard hub, reached at 127.0.0.1."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Hearth Hub",
+        unique_id=wildcard_hub.hub_id,
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: wildcard_hub.port,
+            CONF_API_KEY: API_KEY,
+            CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
+            CONF_FINGERPRINT: wildcard_hub.fingerprint,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert wildcard_hub.stats.count("GET", "/api/v1/state") == 1
+    return entry
+
+
+# Zeroconf
+
+
+async def test_zeroconf_adds_hub(hass: HomeAssistant, emulator: Emulator) -> None:
+    """The announced hub is shown by name and model and added with a key."""
+    result = await discover(hass, SOURCE_ZEROCONF, zeroconf_info(emulator))
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    assert result["errors"] == {}
+    assert result["description_placeholders"] == {
+        "name": "Hearth Hub",
+        "model": "HH-100",
+        "host": f"127.0.0.1:{emulator.port}",
+    }
+    (flow,) = hub_flows(hass)
+    assert flow["context"]["unique_id"] == emulator.hub_id
+    assert flow["context"]["title_placeholders"] == {"name": "Hearth Hub"}
+    assert emulator.stats.total == 0
+
+    result = await confirm(hass, result["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Hearth Hub"
+    assert result["data"] == {
+        CONF_HOST: "127.0.0.1",
+        CONF_PORT: emulator.port,
+        CONF_API_KEY: API_KEY,
+        CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
+        CONF_FINGERPRINT: emulator.fingerprint,
+    }
+    assert result["result"].unique_id == emulator.hub_id
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+
+
+async def test_zeroconf_confirm_errors(hass: HomeAssistant, emulator: Emulator) -> None:
+    """A missing or refused key is reported; the hub is added with a good one."""
+    result = await discover(hass, SOURCE_ZEROCONF, zeroconf_info(emulator))
+    result = await confirm(hass, result["flow_id"], "  ")
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+    assert emulator.stats.total == 0
+
+    result = await confirm(hass, result["flow_id"], "wrong-key")
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await confirm(hass, result["flow_id"], READ_ONLY_KEY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_API_KEY] == READ_ONLY_KEY
+
+
+@pytest.mark.parametrize("forged", [True, False], ids=["forged", "rotated"])
+async def test_zeroconf_certificate_mismatch(
+    hass: HomeAssistant, emulator: Emulator, forged: bool
+) -> None:
+    """A certificate other than the announced one gets no key."""
+    announced = FORGED_FINGERPRINT if forged else emulator.fingerprint
+    result = await discover(
+        hass, SOURCE_ZEROCONF, zeroconf_info(emulator, txt={"fp": announced})
+    )
+    assert result["step_id"] == "discovery_confirm"
+    if not forged:
+        emulator.rotate_certificate()
+    result = await confirm(hass, result["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    assert result["errors"] == {"base": "discovered_certificate_mismatch"}
+    assert emulator.stats.total == 0
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_zeroconf_without_fingerprint(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Without ``fp``, the certificate seen at discovery is the one pinned."""
+    result = await discover(
+        hass, SOURCE_ZEROCONF, zeroconf_info(emulator, txt={"fp": None})
+    )
+    assert result["step_id"] == "discovery_confirm"
+    result = await confirm(hass, result["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_FINGERPRINT] == emulator.fingerprint
+
+
+async def test_zeroconf_without_fingerprint_unreachable(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """A hub whose certificate cannot be read is not offered."""
+    info = zeroconf_info(emulator, port=free_port(), txt={"fp": None})
+    result = await discover(hass, SOURCE_ZEROCONF, info)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "cannot_connect"
+
+
+@pytest.mark.parametrize(
+    "txt",
+    [{"id": None}, {"id": ""}, {"fp": "not-a-fingerprint"}],
+    ids=["no-id", "empty-id", "bad-fingerprint"],
+)
+async def test_zeroconf_invalid_announcement(
+    hass: HomeAssistant, emulator: Emulator, txt: dict[str, str | None]
+) -> None:
+    """An announcement without a usable id or fingerprint is not offered."""
+    result = await discover(hass, SOURCE_ZEROCONF, zeroconf_info(emulator, txt=txt))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "invalid_discovery_info"
+    assert emulator.stats.total == 0
+
+
+# SSDP
+
+
+async def test_ssdp_adds_hub(hass: HomeAssistant, emulator: Emulator) -> None:
+    """The hub is reached at its presentation URL and pinned as first seen."""
+    result = await discover(hass, SOURCE_SSDP, ssdp_info(emulator))
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    assert result["description_placeholders"] == {
+        "name": "Hearth Hub",
+        "model": "HH-100",
+        "host": f"127.0.0.1:{emulator.port}",
+    }
+    (flow,) = hub_flows(hass)
+    assert flow["context"]["unique_id"] == emulator.hub_id
+
+    result = await confirm(hass, result["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_HOST] == "127.0.0.1"
+    assert result["data"][CONF_PORT] == emulator.port
+    assert result["data"][CONF_FINGERPRINT] == emulator.fingerprint
+
+
+async def test_ssdp_certificate_changed_before_confirm(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """A certificate that changed since the discovery gets no key."""
+    result = await discover(hass, SOURCE_SSDP, ssdp_info(emulator))
+    emulator.rotate_certificate()
+    result = await confirm(hass, result["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "discovered_certificate_mismatch"}
+    assert emulator.stats.total == 0
+
+
+async def test_ssdp_without_presentation_url(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Without a presentation URL, the hub is expected on the default port."""
+    info = ssdp_info(emulator, presentationURL=None)
+    with patch(DEFAULT_PORT_PATH, emulator.port):
+        result = await discover(hass, SOURCE_SSDP, info)
+        assert result["step_id"] == "discovery_confirm"
+        assert result["description_placeholders"] is not None
+        assert result["description_placeholders"]["host"] == "127.0.0.1"
+        result = await confirm(hass, result["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PORT] == emulator.port
+
+
+async def test_ssdp_without_model_asks_like_dhcp(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """A description without a model name uses the step that shows none."""
+    result = await discover(hass, SOURCE_SSDP, ssdp_info(emulator, modelName=None))
+    assert result["step_id"] == "dhcp_confirm"
+    assert result["description_placeholders"] == {
+        "name": "Hearth Hub",
+        "host": f"127.0.0.1:{emulator.port}",
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "location"),
+    [
+        ({"serialNumber": None}, "http://127.0.0.1:49152/description.xml"),
+        ({"presentationURL": None}, None),
+        ({"presentationURL": "not a url"}, None),
+    ],
+    ids=["no-serial", "no-address", "bad-address"],
+)
+async def test_ssdp_invalid(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    changes: dict[str, str | None],
+    location: str | None,
+) -> None:
+    """A description without the hub id or an address is not offered."""
+    info = ssdp_info(emulator, location=location, **changes)
+    result = await discover(hass, SOURCE_SSDP, info)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "invalid_discovery_info"
+
+
+async def test_ssdp_unreachable(hass: HomeAssistant, emulator: Emulator) -> None:
+    """A hub that does not answer at its presentation URL is not offered."""
+    info = ssdp_info(emulator, presentation_url=f"https://127.0.0.1:{free_port()}")
+    result = await discover(hass, SOURCE_SSDP, info)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "cannot_connect"
+
+
+# DHCP
+
+
+async def test_dhcp_adds_unknown_hub(hass: HomeAssistant, emulator: Emulator) -> None:
+    """A hub known only by host name and MAC is offered under its host name."""
+    with patch(DEFAULT_PORT_PATH, emulator.port):
+        result = await discover(hass, SOURCE_DHCP, dhcp_info(emulator))
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "dhcp_confirm"
+        assert result["description_placeholders"] == {
+            "name": emulator.hub_id,
+            "host": "127.0.0.1",
+        }
+        (flow,) = hub_flows(hass)
+        assert flow["context"]["unique_id"] == emulator.hub_id
+        assert flow["context"]["title_placeholders"] == {"name": emulator.hub_id}
+        assert emulator.stats.total == 0
+        result = await confirm(hass, result["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Hearth Hub"
+    assert result["data"] == {
+        CONF_HOST: "127.0.0.1",
+        CONF_PORT: emulator.port,
+        CONF_API_KEY: API_KEY,
+        CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
+        CONF_FINGERPRINT: emulator.fingerprint,
+    }
+    assert result["result"].unique_id == emulator.hub_id
+
+
+async def test_dhcp_host_name_is_not_the_hub_id(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """The id the hub reports, not the host name, becomes the unique id."""
+    info = dhcp_info(emulator, hostname="Hearth-ABC123.lan")
+    with patch(DEFAULT_PORT_PATH, emulator.port):
+        result = await discover(hass, SOURCE_DHCP, info)
+        (flow,) = hub_flows(hass)
+        assert flow["context"]["unique_id"] == "hearth-abc123"
+        result = await confirm(hass, result["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == emulator.hub_id
+
+
+async def test_dhcp_confirm_finds_configured_hub(
+    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A hub found under another name but already added gets its new address."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        data={**mock_config_entry.data, CONF_HOST: OTHER_LOOPBACK, CONF_PORT: 1},
+    )
+    info = dhcp_info(emulator, hostname="hearth-abc123")
+    with patch(DEFAULT_PORT_PATH, emulator.port):
+        result = await discover(hass, SOURCE_DHCP, info)
+        result = await confirm(hass, result["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert mock_config_entry.data[CONF_HOST] == "127.0.0.1"
+    assert mock_config_entry.data[CONF_PORT] == emulator.port
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+@pytest.mark.parametrize(
+    ("hostname", "mac"),
+    [
+        ("printer", None),
+        ("hearth-", None),
+        ("hearth-hub", None),
+        (None, "00:11:22:33:44:55"),
+    ],
+    ids=["other-name", "no-id", "not-hex", "other-vendor"],
+)
+async def test_dhcp_not_a_hub(
+    hass: HomeAssistant, emulator: Emulator, hostname: str | None, mac: str | None
+) -> None:
+    """Only the hubs' host names with the hubs' MAC prefix count as a hub."""
+    info = dhcp_info(emulator, hostname=hostname, mac=mac)
+    result = await discover(hass, SOURCE_DHCP, info)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_hearth_hub"
+    assert emulator.stats.total == 0
+
+
+async def test_dhcp_unreachable(hass: HomeAssistant, emulator: Emulator) -> None:
+    """A hub that does not answer on the default port is not offered."""
+    with patch(DEFAULT_PORT_PATH, free_port()):
+        result = await discover(hass, SOURCE_DHCP, dhcp_info(emulator))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "cannot_connect"
+
+
+# Hubs that are configured already
+
+
+async def test_zeroconf_moves_loaded_entry(
+    hass: HomeAssistant, wildcard_hub: Emulator, loaded_entry: MockConfigEntry
+) -> None:
+    """An announcement at a new address updates the entry, which reloads."""
+    coordinator = loaded_entry.runtime_data
+    info = zeroconf_info(wildcard_hub, host=OTHER_LOOPBACK)
+    result = await discover(hass, SOURCE_ZEROCONF, info)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert loaded_entry.data[CONF_HOST] == OTHER_LOOPBACK
+    assert loaded_entry.data[CONF_PORT] == wildcard_hub.port
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert loaded_entry.runtime_data is not coordinator
+    assert wildcard_hub.stats.count("GET", "/api/v1/state") == 2
+
+
+async def test_zeroconf_same_address_does_not_reload(
+    hass: HomeAssistant, wildcard_hub: Emulator, loaded_entry: MockConfigEntry
+) -> None:
+    """An announcement at the known address changes nothing."""
+    coordinator = loaded_entry.runtime_data
+    result = await discover(hass, SOURCE_ZEROCONF, zeroconf_info(wildcard_hub))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    await hass.async_block_till_done()
+    assert loaded_entry.runtime_data is coordinator
+    assert wildcard_hub.stats.count("GET", "/api/v1/state") == 1
+
+
+async def test_dhcp_moves_registered_hub(
+    hass: HomeAssistant, wildcard_hub: Emulator, loaded_entry: MockConfigEntry
+) -> None:
+    """A registered hub's MAC at a new address moves the entry, port kept."""
+    device = dr.async_get(hass).async_get_device(
+        identifiers={(DOMAIN, wildcard_hub.hub_id)}
+    )
+    assert device is not None
+    assert (dr.CONNECTION_NETWORK_MAC, wildcard_hub.hub.mac) in device.connections
+    coordinator = loaded_entry.runtime_data
+    info = dhcp_info(wildcard_hub, ip=OTHER_LOOPBACK, hostname="living-room")
+    result = await discover(hass, SOURCE_DHCP, info)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert loaded_entry.data[CONF_HOST] == OTHER_LOOPBACK
+    assert loaded_entry.data[CONF_PORT] == wildcard_hub.port
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert loaded_entry.runtime_data is not coordinator
+
+
+async def test_ssdp_revives_entry_waiting_for_hub(
+    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """An entry retrying at an old address is moved and set up at once."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, CONF_PORT: free_port()}
+    )
+    assert not await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+    result = await discover(hass, SOURCE_SSDP, ssdp_info(emulator))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert mock_config_entry.data[CONF_PORT] == emulator.port
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_discovery_keeps_address_of_ca_entry(
+    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """An entry that verifies the certificate by name keeps its host name."""
+    mock_config_entry.add_to_hass(hass)
+    data = {
+        **mock_config_entry.data,
+        CONF_HOST: "hub.example.com",
+        CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_CA,
+        CONF_FINGERPRINT: None,
+    }
+    hass.config_entries.async_update_entry(mock_config_entry, data=data)
+    result = await discover(hass, SOURCE_ZEROCONF, zeroconf_info(emulator))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert dict(mock_config_entry.data) == data
+
+
+@pytest.mark.parametrize("source", [SOURCE_ZEROCONF, SOURCE_SSDP, SOURCE_DHCP])
+async def test_ignored_hub_stays_ignored(
+    hass: HomeAssistant, emulator: Emulator, source: str
+) -> None:
+    """A hub the user ignored is not offered again, from any source."""
+    ignored = MockConfigEntry(
+        domain=DOMAIN, source=SOURCE_IGNORE, unique_id=emulator.hub_id, data={}
+    )
+    ignored.add_to_hass(hass)
+    info = {
+        SOURCE_ZEROCONF: zeroconf_info(emulator),
+        SOURCE_SSDP: ssdp_info(emulator),
+        SOURCE_DHCP: dhcp_info(emulator),
+    }[source]
+    result = await discover(hass, source, info)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert ignored.source == SOURCE_IGNORE
+    assert dict(ignored.data) == {}
+    assert emulator.stats.total == 0
+
+
+# Several announcements of one hub
+
+
+async def test_one_flow_for_every_source(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """The hub announced by mDNS, SSDP and DHCP at once is offered once."""
+    first = await discover(hass, SOURCE_ZEROCONF, zeroconf_info(emulator))
+    assert first["type"] is FlowResultType.FORM
+    for source, info in (
+        (SOURCE_SSDP, ssdp_info(emulator)),
+        (SOURCE_DHCP, dhcp_info(emulator)),
+        (SOURCE_ZEROCONF, zeroconf_info(emulator, host=OTHER_LOOPBACK)),
+    ):
+        result = await discover(hass, source, info)
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "already_in_progress"
+    assert [flow["flow_id"] for flow in hub_flows(hass)] == [first["flow_id"]]
+
+    result = await confirm(hass, first["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_HOST] == "127.0.0.1"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_manual_setup_while_discovered(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Adding the hub by address while it is offered ends the offer."""
+    await discover(hass, SOURCE_ZEROCONF, zeroconf_info(emulator))
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "local"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_HOST: f"127.0.0.1:{emulator.port}",
+            CONF_API_KEY: API_KEY,
+            CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == emulator.hub_id
+    assert hub_flows(hass) == []
+
+
+async def test_discovery_during_onboarding_asks_for_key(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """While Home Assistant is onboarded, the hub is still not added without a key."""
+    hass.data[onboarding.DOMAIN] = onboarding.OnboardingData(
+        listeners=[], onboarded=False, steps={"done": []}
+    )
+    assert not onboarding.async_is_onboarded(hass)
+    result = await discover(hass, SOURCE_ZEROCONF, zeroconf_info(emulator))
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    assert not hass.config_entries.async_entries(DOMAIN)
+    assert emulator.stats.total == 0
+
+
+# Home Assistant's own discovery, seeing the emulator's real announcements
+
+
+@pytest.fixture
+async def advertising_hub(
+    request: pytest.FixtureRequest, allow_other_loopback: None
+) -> AsyncGenerator[Emulator]:
+    """Run a hub that announces itself with mDNS and SSDP on ``request.param``."""
+    emu = Emulator(
+        api_keys=[API_KEY],
+        drift_interval=0,
+        advertise=True,
+        clock=lambda: dt_util.utcnow().timestamp(),
+    )
+    await emu.start(host=request.param, port=0, cloud_port=None)
+    yield emu
+    await emu.stop()
+
+
+async def wait_for_flow(hass: HomeAssistant, source: str) -> Any:
+    """Wait (at most 20 s) until a Hearth flow of ``source`` is in progress."""
+    async with asyncio.timeout(20):
+        while True:
+            for flow in hub_flows(hass):
+                if flow["context"]["source"] == source:
+                    return flow
+            await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("advertising_hub", ["127.0.0.1"], indirect=True)
+async def test_real_zeroconf_finds_emulator(
+    hass: HomeAssistant, advertising_hub: Emulator
+) -> None:
+    """Home Assistant's zeroconf browser finds the emulator's mDNS announcement.
+
+    Home Assistant never uses loopback for mDNS, so its zeroconf instance is
+    pointed at 127.0.0.1; and its guard against a second Zeroconf instance in
+    the process (which would swallow the emulator's own) is left out.
+    Everything else is real: multicast on loopback, the browser, the
+    matcher from manifest.json, the flow.
+    """
+    with (
+        patch(
+            "homeassistant.components.zeroconf._async_get_zc_args",
+            return_value={"interfaces": ["127.0.0.1"]},
+        ),
+        patch("homeassistant.components.zeroconf.install_multiple_zeroconf_catcher"),
+    ):
+        assert await async_setup_component(hass, "zeroconf", {})
+        flow = await wait_for_flow(hass, SOURCE_ZEROCONF)
+    assert flow["context"]["unique_id"] == advertising_hub.hub_id
+    assert flow["context"]["title_placeholders"] == {"name": "Hearth Hub"}
+    assert flow["step_id"] == "discovery_confirm"
+
+    result = await confirm(hass, flow["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_HOST] == "127.0.0.1"
+    assert result["data"][CONF_PORT] == advertising_hub.port
+    assert result["data"][CONF_FINGERPRINT] == advertising_hub.fingerprint
+
+
+@pytest.mark.parametrize("advertising_hub", [OTHER_LOOPBACK], indirect=True)
+async def test_real_ssdp_finds_emulator(
+    hass: HomeAssistant, advertising_hub: Emulator
+) -> None:
+    """Home Assistant's SSDP scanner finds the emulator by M-SEARCH.
+
+    Home Assistant never searches from loopback, so its scanner is given
+    127.0.0.1 as the only source; its broadcast search (which would leave
+    the machine) is left out. The hub listens on 127.0.0.2 because
+    async-upnp-client drops answers whose LOCATION is on 127.0.0.1 or ::1.
+    Everything else is real: the multicast M-SEARCH, the emulator's answer,
+    the description fetched over HTTP, the matcher, the flow.
+    """
+    with (
+        patch(
+            "homeassistant.components.ssdp.async_build_source_set",
+            return_value={IPv4Address("127.0.0.1")},
+        ),
+        patch("homeassistant.components.ssdp.Scanner.async_scan_broadcast"),
+    ):
+        assert await async_setup_component(hass, "ssdp", {})
+        flow = await wait_for_flow(hass, SOURCE_SSDP)
+    assert flow["context"]["unique_id"] == advertising_hub.hub_id
+    assert flow["step_id"] == "discovery_confirm"
+
+    result = await confirm(hass, flow["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_HOST] == OTHER_LOOPBACK
+    assert result["data"][CONF_PORT] == advertising_hub.port
+    assert result["data"][CONF_FINGERPRINT] == advertising_hub.fingerprint
+
+
+async def test_manifest_matchers_load(hass: HomeAssistant) -> None:
+    """Home Assistant's loader reads this integration's discovery matchers.
+
+    The dhcp integration itself cannot run in the tests: it needs
+    aiodhcpwatcher, aiodiscover and cached-ipaddress, which Home Assistant
+    installs only when it loads dhcp, and raw sockets. Its matching rules
+    (lower-case host name glob, MAC prefix of upper-case hex digits,
+    ``registered_devices``) are checked here against what the loader reads.
+    """
+    dhcp = [m for m in await async_get_dhcp(hass) if m["domain"] == DOMAIN]
+    assert dhcp == [
+        {"domain": DOMAIN, "hostname": "hearth-*", "macaddress": "A4C138*"},
+        {"domain": DOMAIN, "registered_devices": True},
+    ]
+    assert {"domain": DOMAIN} in (await async_get_zeroconf(hass))[MDNS_SERVICE_TYPE]
+    assert (await async_get_ssdp(hass))[DOMAIN] == [
+        {"manufacturer": "Hearth", "deviceType": SSDP_DEVICE_TYPE}
+    ]
