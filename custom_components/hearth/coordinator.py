@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import math
 import random
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -134,7 +134,14 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         self.last_fresh: datetime | None = None
         self.failures = 0
         self._random = random.Random()  # noqa: S311 - jitter, not secrets
-        self._certificate_issue = False
+        # The issue outlives a reload (e.g. a reconfigure that pinned the new
+        # certificate), so the first good poll must still clear it.
+        self._certificate_issue = (
+            ir.async_get(hass).async_get_issue(
+                DOMAIN, certificate_issue_id(entry.entry_id)
+            )
+            is not None
+        )
 
     def _wake_in(self, seconds: float) -> None:
         """Schedule the next poll no earlier than ``seconds`` from now.
@@ -194,7 +201,10 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
             return previous
         data = HearthData.build(hubs)
         self._register_hubs(previous, data)
-        if previous is not None and data.devices.keys() != previous.devices.keys():
+        if previous is not None and (
+            data.devices.keys() != previous.devices.keys()
+            or data.hubs.keys() != previous.hubs.keys()
+        ):
             self._prune_devices(previous, data)
         return data
 
@@ -215,13 +225,27 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
                 )
 
     async def _counted[T](self, call: Awaitable[T], cost: int = 1) -> T:
-        """Await a request while the governor counts it as in flight."""
+        """Await a request while the governor counts it as in flight.
+
+        The governor learns only from an answer that carried rate-limit
+        headers: after a failure without one, the client still holds the
+        headers of an earlier answer.
+        """
+        before = self.source.rate_limit
         self.governor.begin(cost)
+        refused = False
         try:
             return await call
+        except HearthRateLimitError:
+            refused = True
+            raise
         finally:
+            info = self.source.rate_limit
             self.governor.end(
-                dt_util.utcnow().timestamp(), self.source.rate_limit, cost
+                dt_util.utcnow().timestamp(),
+                None if info is before else info,
+                cost,
+                counted=not refused,
             )
 
     def _hold(self, now: datetime, wait: float) -> HearthData:
@@ -279,6 +303,29 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
                 registry.async_update_device(
                     device_entry.id, remove_config_entry_id=self.config_entry.entry_id
                 )
+
+    @callback
+    def async_drop_hubs(self, hub_ids: Collection[str]) -> bool:
+        """Forget hubs at once, without a poll, and prune their devices.
+
+        Used when another config entry takes a hub over, so that the entities
+        of this entry are gone before that entry adds its own. Returns whether
+        any of the hubs was served.
+        """
+        previous = self.data
+        if previous is None or previous.hubs.keys().isdisjoint(hub_ids):
+            return False
+        data = HearthData.build(
+            {
+                hub_id: state
+                for hub_id, state in previous.hubs.items()
+                if hub_id not in hub_ids
+            }
+        )
+        self._prune_devices(previous, data)
+        self.data = data
+        self.async_update_listeners()
+        return True
 
     async def async_send_command(
         self, hub_id: str, device_id: str, command: DeviceCommand

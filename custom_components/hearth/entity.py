@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -13,6 +14,11 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .api import Device, DeviceCommand
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import DeviceKey, HearthCoordinator, device_identifier
+
+
+def _registry_info(device: Device | None) -> tuple[str | None, ...] | None:
+    """Return what the device registry shows of a device."""
+    return None if device is None else (device.name, device.model, device.firmware)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,8 +81,26 @@ class HearthEntity(CoordinatorEntity[HearthCoordinator]):
             current[0] is self._written[0] or current[0] == self._written[0]
         ):
             return
-        self._written = current
+        previous, self._written = self._written[0], current
+        device = current[0]
+        if device is not None and _registry_info(device) != _registry_info(previous):
+            self._async_update_device_entry(device)
         self.async_write_ha_state()
+
+    @callback
+    def _async_update_device_entry(self, device: Device) -> None:
+        """Show a new name, model or firmware of the device in the registry.
+
+        The device info is read only when the entity is added, so an update
+        of the device's firmware would otherwise show only after a reload.
+        """
+        dr.async_get(self.hass).async_get_or_create(
+            config_entry_id=self.coordinator.config_entry.entry_id,
+            identifiers={device_identifier(self._hub_id, self._device_id)},
+            model=device.model,
+            name=device.name,
+            sw_version=device.firmware,
+        )
 
     async def _async_command(self, command: DeviceCommand) -> None:
         """Send a command to this entity's device."""

@@ -145,9 +145,10 @@ class HearthLight(HearthEntity, LightEntity):
 
     @property
     def effect(self) -> str | None:
-        """Return the running effect, or EFFECT_OFF."""
-        if not self.device.capabilities.effects:
-            return None
+        """Return the running effect, or EFFECT_OFF.
+
+        Home Assistant reads this only for lights with the EFFECT feature.
+        """
         effect = self.device.state.effect
         return effect if effect and effect != HUB_EFFECT_NONE else EFFECT_OFF
 
@@ -155,11 +156,18 @@ class HearthLight(HearthEntity, LightEntity):
         """Turn the light on, with whatever else was asked for."""
         effect = kwargs.get(ATTR_EFFECT)
         rgb = kwargs.get(ATTR_RGB_COLOR)
+        if (kelvin := kwargs.get(ATTR_COLOR_TEMP_KELVIN)) is not None:
+            # Home Assistant neither clamps a temperature to the light's range
+            # nor keeps the one it converts a colour to within it; the hub
+            # refuses anything outside the range.
+            kelvin = min(
+                max(kelvin, self.min_color_temp_kelvin), self.max_color_temp_kelvin
+            )
         await self._async_command(
             DeviceCommand(
                 on=True,
                 brightness=kwargs.get(ATTR_BRIGHTNESS),
-                color_temp_kelvin=kwargs.get(ATTR_COLOR_TEMP_KELVIN),
+                color_temp_kelvin=kelvin,
                 rgb=list(rgb) if rgb is not None else None,
                 effect=HUB_EFFECT_NONE if effect == EFFECT_OFF else effect,
                 transition=kwargs.get(ATTR_TRANSITION),

@@ -8,15 +8,29 @@ is left, so that commands keep room; nothing is sent while a 429's
 Retry-After lasts or while the budget is known to be empty. Requests still in
 flight are counted, so concurrent polls and commands cannot overdraw it.
 
+``RateLimit-Reset`` only says when *one* request fits again (0 while any
+room is left), so it cannot tell when a reserve that was dipped into comes
+back. The budget is a sliding window: each counted request frees its slot
+one window after it was counted. The governor therefore remembers when its
+own counted requests were answered, and waits for enough of them to leave
+the window; requests it cannot account for (another client of the same
+credential, or its own from before a reload) have all left one window after
+the last answer.
+
 Times are plain seconds (POSIX timestamps) supplied by the caller.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 import math
+from typing import Final
 
 from .api import RateLimitInfo
+
+#: The Hearth API counts every budget over a sliding window of 60 seconds.
+BUDGET_WINDOW: Final = 60.0
 
 
 @dataclass(slots=True)
@@ -29,6 +43,11 @@ class RateGovernor:
     reset_at: float = 0.0
     blocked_until: float = 0.0
     in_flight: int = 0
+    window: float = BUDGET_WINDOW
+    #: When the last answer with rate-limit headers arrived.
+    answered_at: float = 0.0
+    #: When each counted request still in the window was answered, oldest first.
+    counted: deque[float] = field(default_factory=deque)
 
     @property
     def reserve(self) -> int:
@@ -40,7 +59,18 @@ class RateGovernor:
     def _budget_wait(self, now: float, needed: int) -> float:
         if self.remaining is None or self.remaining >= needed:
             return 0.0
-        return max(0.0, self.reset_at - now)
+        missing = needed - self.remaining
+        ready = self.reset_at
+        if missing > 1 or ready <= self.answered_at:
+            # The server's reset is for one request only; more room comes
+            # as counted requests leave the window.
+            oldest = (
+                self.counted[missing - 1]
+                if missing <= len(self.counted)
+                else self.answered_at
+            )
+            ready = max(ready, oldest + self.window)
+        return max(0.0, ready - now)
 
     def poll_wait(self, now: float, cost: int = 1) -> float:
         """Return the seconds until a poll of ``cost`` requests may start."""
@@ -57,17 +87,37 @@ class RateGovernor:
         if self.remaining is not None:
             self.remaining -= count
 
-    def end(self, now: float, info: RateLimitInfo | None, count: int = 1) -> None:
-        """Take in what the last answer said about the budget."""
+    def end(
+        self,
+        now: float,
+        info: RateLimitInfo | None,
+        count: int = 1,
+        *,
+        counted: bool = True,
+    ) -> None:
+        """Take in what the answer to ``count`` requests said about the budget.
+
+        ``info`` is None when the answer carried no rate-limit headers (or
+        there was no answer); ``counted`` is False when the server refused the
+        requests (429), which then used no budget.
+        """
         self.in_flight = max(0, self.in_flight - count)
         if info is None:
             return
+        if counted:
+            self.counted.extend([now] * count)
+        while self.counted and self.counted[0] <= now - self.window:
+            self.counted.popleft()
         self.limit = info.limit
         self.remaining = info.remaining - self.in_flight
         self.reset_at = now + info.reset
+        self.answered_at = now
 
     def rate_limited(self, now: float, retry_after: float) -> None:
-        """Record a 429: no request of any kind before Retry-After has passed."""
+        """Record a 429: no request of any kind before Retry-After has passed.
+
+        Retry-After is the server's word on when the next request fits; how
+        much room there is then is unknown until that request is answered.
+        """
         self.blocked_until = max(self.blocked_until, now + retry_after)
-        self.remaining = 0
-        self.reset_at = max(self.reset_at, self.blocked_until)
+        self.remaining = None

@@ -1,0 +1,1 @@
+"""Tests of the Hearth integration inside Home Assistant's test harness."""

@@ -1,0 +1,696 @@
+"""The coordinator against the emulator: polling, rate limits, failures, devices."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import pairwise
+import logging
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    CONF_SCAN_INTERVAL,
+    EVENT_STATE_CHANGED,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.update_coordinator import UpdateFailed
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+
+from custom_components.hearth.api import DeviceCommand
+from custom_components.hearth.const import DOMAIN
+from custom_components.hearth.coordinator import HearthCoordinator
+from emulator import Emulator
+from tests.conftest import API_KEY
+
+pytestmark = pytest.mark.freeze_time("2025-01-01 00:00:00+00:00")
+
+STATE = ("GET", "/api/v1/state")
+PATCH = ("PATCH", "/api/v1/devices/{device_id}")
+COORDINATOR_LOGGER = "custom_components.hearth"
+#: One entity of each platform of the demo home, with its state at setup.
+LIGHT = "light.hallway_light"
+SWITCH = "switch.porch_switch"
+SENSOR = "sensor.living_room_climate_temperature"
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Let ``seconds`` pass and every poll that falls due run to its end."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def setup_entry(
+    hass: HomeAssistant, entry: MockConfigEntry, **options: Any
+) -> HearthCoordinator:
+    """Set up ``entry`` with ``options`` and return its coordinator."""
+    entry.add_to_hass(hass)
+    if options:
+        hass.config_entries.async_update_entry(entry, options=options)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator: HearthCoordinator = entry.runtime_data
+    return coordinator
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """Return an entity's state; the entity must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+def available(hass: HomeAssistant, *entity_ids: str) -> bool:
+    """Return whether every entity is available."""
+    return all(
+        state_of(hass, entity_id) != STATE_UNAVAILABLE for entity_id in entity_ids
+    )
+
+
+def hearth_entity_ids(hass: HomeAssistant) -> list[str]:
+    """Return every enabled entity of the integration."""
+    return [
+        entry.entity_id
+        for entry in er.async_get(hass).entities.values()
+        if entry.platform == DOMAIN and not entry.disabled
+    ]
+
+
+def assert_no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """Assert that no log line an expected failure caused carries a traceback.
+
+    asyncio's own DEBUG lines about torn-down TLS transports (the loop runs in
+    debug mode in tests) are left aside: they are not the integration's.
+    """
+    for record in caplog.records:
+        if record.levelno >= logging.INFO or record.name.startswith(COORDINATOR_LOGGER):
+            assert record.exc_info is None, record.getMessage()
+            assert "Traceback" not in caplog.handler.format(record)
+
+
+class FixedJitter:
+    """Stands in for the coordinator's random source: always the largest jitter."""
+
+    def uniform(self, low: float, high: float) -> float:
+        """Return the upper bound."""
+        return high
+
+
+# Polling
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_one_request_per_poll_and_no_writes_without_changes(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Every poll is one GET /state; an unchanged state (304) writes nothing."""
+    await setup_entry(hass, mock_config_entry)
+    assert len(hearth_entity_ids(hass)) == 15
+    assert hass.states.async_entity_ids_count() == 15
+    assert emulator.stats.count(*STATE) == 1
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    for polls in range(2, 5):
+        await advance(hass, freezer, 30)
+        assert emulator.stats.count(*STATE) == polls
+    assert emulator.stats.total == 4
+    assert emulator.stats.by_status[304] == 3
+    assert events == []
+
+    emulator.set_state("light-1", on=True)
+    await advance(hass, freezer, 30)
+    assert emulator.stats.count(*STATE) == 5
+    assert emulator.stats.by_status[200] == 2
+    assert [event.data["entity_id"] for event in events] == [LIGHT]
+    assert state_of(hass, LIGHT) == STATE_ON
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_one_request_per_poll_for_a_large_home(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
+) -> None:
+    """The number of devices changes nothing about the number of requests."""
+    emulator = Emulator(
+        api_keys=[API_KEY],
+        devices=200,
+        drift_interval=0,
+        clock=lambda: dt_util.utcnow().timestamp(),
+    )
+    await emulator.start(host="127.0.0.1", port=0, cloud_port=None)
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="Big Hub",
+            unique_id=emulator.hub_id,
+            data={
+                "host": "127.0.0.1",
+                "port": emulator.port,
+                "api_key": API_KEY,
+                "certificate_mode": "pin",
+                "fingerprint": emulator.fingerprint,
+            },
+        )
+        await setup_entry(hass, entry)
+        assert len(hearth_entity_ids(hass)) > 200
+        for device in list(emulator.home.devices)[:50]:
+            emulator.update_device(device, {"name": f"Renamed {device}"})
+        await advance(hass, freezer, 30)
+        await advance(hass, freezer, 30)
+        assert emulator.stats.total == 3
+        assert emulator.stats.count(*STATE) == 3
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await emulator.stop()
+
+
+# Rate limits
+
+
+@pytest.mark.parametrize("retry_after_format", ["seconds", "http-date"])
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_retry_after_is_respected_to_the_second(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    retry_after_format: str,
+) -> None:
+    """After a 429 no request goes out before Retry-After; then exactly one."""
+    coordinator = await setup_entry(hass, mock_config_entry)
+    start = dt_util.utcnow().timestamp()
+    # One request per minute: the one made at setup fills the window.
+    emulator.set_rate_limit(1, retry_after_format)
+    emulator.set_state("light-1", on=True)
+
+    await advance(hass, freezer, 31)
+    assert emulator.stats.count(*STATE) == 2
+    assert emulator.stats.rate_limited == 1
+    # The setup request leaves the window at start + 60: Retry-After 29.
+    assert coordinator.governor.blocked_until == start + 60
+    # The refused request used no budget.
+    assert list(coordinator.governor.counted) == [start]
+    assert coordinator.last_update_success
+    assert state_of(hass, LIGHT) == STATE_OFF
+
+    await advance(hass, freezer, 28)
+    assert emulator.stats.total == 2
+
+    await advance(hass, freezer, 2)
+    assert emulator.stats.count(*STATE) == 3
+    assert emulator.stats.rate_limited == 1
+    assert state_of(hass, LIGHT) == STATE_ON
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_rate_limit_keeps_the_last_state_until_it_is_stale(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Entities keep their state for stale_after (5 min), then go unavailable."""
+    coordinator = await setup_entry(hass, mock_config_entry)
+    assert coordinator.stale_after == timedelta(minutes=5)
+    entities = hearth_entity_ids(hass)
+    # Another client of the key spends the budget: every answer is a 429
+    # (without Retry-After, so the client waits its default 60 s).
+    emulator.add_fault("server_error", status=429)
+    emulator.set_state("light-1", on=True)
+
+    unavailable_at = None
+    for second in range(1, 311):
+        await advance(hass, freezer, 1)
+        if not available(hass, *entities):
+            unavailable_at = second
+            break
+        assert state_of(hass, LIGHT) == STATE_OFF
+    assert unavailable_at == 301
+    # Polls at 31 s (the scan interval), then every 61 s: 92, 153, 214, 275.
+    assert emulator.stats.count(*STATE) == 1 + 5
+    assert emulator.stats.rate_limited == 5
+    assert isinstance(coordinator.last_exception, UpdateFailed)
+    assert coordinator.last_exception.translation_key == "rate_limited_stale"
+
+    emulator.clear_faults()
+    for _ in range(40):
+        await advance(hass, freezer, 1)
+    assert available(hass, *entities)
+    assert state_of(hass, LIGHT) == STATE_ON
+    assert emulator.stats.count(*STATE) == 1 + 5 + 1
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_polls_stay_within_the_budget_and_keep_room_for_commands(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """6 requests a minute with a 10 s scan interval: no 429, commands still fit."""
+    emulator.set_rate_limit(6)
+    coordinator = await setup_entry(hass, mock_config_entry, **{CONF_SCAN_INTERVAL: 10})
+    entities = hearth_entity_ids(hass)
+    assert coordinator.governor.reserve == 2
+
+    polls = [emulator.stats.count(*STATE)]
+    for _ in range(300):
+        await advance(hass, freezer, 1)
+        polls.append(emulator.stats.count(*STATE))
+        assert available(hass, *entities)
+    assert emulator.stats.rate_limited == 0
+    # At most limit - reserve = 4 polls in any 60 s, and not fewer either.
+    assert max(polls[t] - polls[t - 60] for t in range(60, len(polls))) == 4
+    assert polls[-1] == 20
+
+    # The reserve: two commands go through even right after a poll.
+    for service in (SERVICE_TURN_ON, SERVICE_TURN_OFF):
+        await hass.services.async_call(
+            SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: SWITCH}, blocking=True
+        )
+    assert emulator.stats.count(*PATCH) == 2
+    assert emulator.stats.rate_limited == 0
+
+    # The budget is spent: the third command is refused without a request.
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: SWITCH}, blocking=True
+        )
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == "rate_limited"
+    assert err.value.translation_placeholders is not None
+    retry_after = err.value.translation_placeholders["retry_after"]
+    assert int(retry_after) > 0
+    assert str(err.value) == (
+        f"The hub's rate limit is reached. Try again in {retry_after} seconds"
+    )
+    assert emulator.stats.count(*PATCH) == 2
+    assert emulator.stats.total == polls[-1] + 2
+
+    for _ in range(120):
+        await advance(hass, freezer, 1)
+        assert available(hass, *entities)
+    assert emulator.stats.rate_limited == 0
+
+
+# Failures
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_backoff_grows_to_the_cap_and_resets(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """While the hub fails, the pause doubles from 30 s up to 300 s (+ jitter)."""
+    coordinator = await setup_entry(hass, mock_config_entry)
+    coordinator._random = FixedJitter()  # type: ignore[assignment]
+    start = dt_util.utcnow().timestamp()
+    emulator.add_fault("server_error")
+
+    times: list[int] = []
+    second = 0
+    while len(times) < 7:
+        await advance(hass, freezer, 1)
+        second += 1
+        if emulator.stats.count(*STATE) > 1 + len(times):
+            times.append(second)
+        assert second < 2000
+    gaps = [later - earlier for earlier, later in pairwise(times)]
+    # 30, 60, 120, 240, 300, 300 times the jitter 1.2, rounded up, + 1 s.
+    assert gaps == [37, 73, 145, 289, 361, 361]
+    assert times[0] == 30
+    assert coordinator.failures == 7
+    # The failures carried no rate-limit headers: the budget seen at setup
+    # is all the governor knows.
+    assert coordinator.governor.answered_at == start
+    assert list(coordinator.governor.counted) == [start]
+    assert coordinator.update_interval == timedelta(seconds=361)
+
+    emulator.clear_faults()
+    await advance(hass, freezer, 361)
+    assert emulator.stats.count(*STATE) == 9
+    assert coordinator.failures == 0
+    assert coordinator.update_interval == timedelta(seconds=30)
+    await advance(hass, freezer, 30)
+    assert emulator.stats.count(*STATE) == 10
+
+
+@pytest.mark.parametrize(
+    ("failures", "base"), [(1, 30), (2, 60), (3, 120), (4, 240), (5, 300), (9, 300)]
+)
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_backoff_jitter_stays_within_bounds(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    failures: int,
+    base: float,
+) -> None:
+    """The jitter only ever lengthens the pause, by at most a fifth."""
+    coordinator = await setup_entry(hass, mock_config_entry)
+    coordinator.failures = failures
+    delays = [coordinator.backoff_delay() for _ in range(200)]
+    assert all(base <= delay <= base * 1.2 for delay in delays)
+    assert len(set(delays)) > 1
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_unreachable_hub_logs_once_and_recovery_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One ERROR when the hub becomes unreachable, one INFO when it is back."""
+    caplog.set_level(logging.DEBUG)
+    coordinator = await setup_entry(hass, mock_config_entry)
+    coordinator._random = FixedJitter()  # type: ignore[assignment]
+    entities = hearth_entity_ids(hass)
+    emulator.add_fault("drop")
+
+    for delay in (30, 37, 73, 145):
+        await advance(hass, freezer, delay)
+    # Four polls, each retried once after the dropped connection.
+    assert emulator.stats.dropped == 8
+    assert emulator.stats.count(*STATE) == 1 + 8
+    assert coordinator.failures == 4
+    assert not available(hass, *entities)
+
+    emulator.clear_faults()
+    await advance(hass, freezer, 289)
+    assert available(hass, *entities)
+    await advance(hass, freezer, 30)
+    assert emulator.stats.count(*STATE) == 1 + 8 + 2
+
+    ours = [r for r in caplog.records if r.name.startswith(COORDINATOR_LOGGER)]
+    errors = [r for r in ours if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in errors] == [
+        "Error fetching Hearth Hearth Hub data: "
+        "Cannot reach the hub: 127.0.0.1 closed the connection"
+    ]
+    recovered = [r for r in ours if "recovered" in r.getMessage()]
+    assert [(r.levelno, r.getMessage()) for r in recovered] == [
+        (logging.INFO, "Fetching Hearth Hearth Hub data recovered")
+    ]
+    assert all(r.levelno < logging.ERROR for r in caplog.records if r not in errors)
+    assert_no_traceback(caplog)
+    assert API_KEY not in caplog.text
+    assert not any(API_KEY in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("fault", "translation_key"),
+    [
+        ({"kind": "malformed_json"}, "invalid_response"),
+        ({"kind": "truncated_json"}, "invalid_response"),
+        ({"kind": "wrong_schema"}, "invalid_response"),
+        ({"kind": "huge_body"}, "invalid_response"),
+        ({"kind": "huge_body", "chunked": True}, "invalid_response"),
+        ({"kind": "truncated_body"}, "cannot_connect"),
+        ({"kind": "server_error", "status": 500}, "server_error"),
+    ],
+)
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_bad_answers_make_entities_unavailable(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    fault: dict[str, Any],
+    translation_key: str,
+) -> None:
+    """An answer that cannot be used fails the update; entities go unavailable."""
+    coordinator = await setup_entry(hass, mock_config_entry)
+    entities = hearth_entity_ids(hass)
+    # A changed state, so that the hub answers 200 (which the fault spoils).
+    emulator.set_state("light-1", on=True)
+    emulator.add_fault(**fault)
+
+    await advance(hass, freezer, 30)
+    assert emulator.stats.count(*STATE) == 2
+    assert isinstance(coordinator.last_exception, UpdateFailed)
+    assert coordinator.last_exception.translation_key == translation_key
+    assert coordinator.failures == 1
+    assert not available(hass, *entities)
+    assert_no_traceback(caplog)
+
+    emulator.clear_faults()
+    await advance(hass, freezer, 37)
+    assert coordinator.failures == 0
+    assert available(hass, *entities)
+    assert state_of(hass, LIGHT) == STATE_ON
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_revoked_key_starts_reauth_and_stops_polling(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A 401 while running starts a reauth flow; no more polls are sent."""
+    await setup_entry(hass, mock_config_entry)
+    entities = hearth_entity_ids(hass)
+    emulator.revoke_key(API_KEY)
+
+    await advance(hass, freezer, 30)
+    assert emulator.stats.by_status[401] == 1
+    flows = hass.config_entries.flow.async_progress()
+    assert len(flows) == 1
+    assert flows[0]["handler"] == DOMAIN
+    assert flows[0]["context"]["source"] == SOURCE_REAUTH
+    assert flows[0]["context"]["entry_id"] == mock_config_entry.entry_id
+    assert not available(hass, *entities)
+
+    await advance(hass, freezer, 600)
+    assert emulator.stats.count(*STATE) == 2
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+# Devices
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_devices_come_and_go_without_a_reload(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """New devices get entities on the next poll; gone ones leave the registry."""
+    coordinator = await setup_entry(hass, mock_config_entry)
+    hub = emulator.hub_id
+    assert len(hearth_entity_ids(hass)) == 15
+    devices = dr.async_entries_for_config_entry(
+        device_registry, mock_config_entry.entry_id
+    )
+    assert len(devices) == 1 + 9
+
+    emulator.add_device({"id": "switch-9", "kind": "switch", "name": "Attic Fan"})
+    await advance(hass, freezer, 30)
+    assert mock_config_entry.runtime_data is coordinator
+    assert state_of(hass, "switch.attic_fan") == STATE_OFF
+    assert device_registry.async_get_device({(DOMAIN, f"{hub}_switch-9")})
+    assert len(hearth_entity_ids(hass)) == 16
+
+    emulator.remove_device("switch-1")
+    await advance(hass, freezer, 30)
+    assert device_registry.async_get_device({(DOMAIN, f"{hub}_switch-1")}) is None
+    assert entity_registry.async_get(SWITCH) is None
+    assert hass.states.get(SWITCH) is None
+    assert len(hearth_entity_ids(hass)) == 15
+
+    # A device that comes back is added again.
+    emulator.add_device({"id": "switch-1", "kind": "switch", "name": "Porch Switch"})
+    await advance(hass, freezer, 30)
+    assert state_of(hass, SWITCH) == STATE_OFF
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_offline_device_is_unavailable_alone(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """An offline device's entities are unavailable; the others are not."""
+    await setup_entry(hass, mock_config_entry)
+    climate = [
+        entity for entity in hearth_entity_ids(hass) if "living_room_climate" in entity
+    ]
+    others = [entity for entity in hearth_entity_ids(hass) if entity not in climate]
+    assert len(climate) == 3
+
+    emulator.set_online("sensor-1", False)
+    await advance(hass, freezer, 30)
+    assert all(state_of(hass, entity) == STATE_UNAVAILABLE for entity in climate)
+    assert available(hass, *others)
+
+    emulator.set_online("sensor-1", True)
+    await advance(hass, freezer, 30)
+    assert available(hass, *climate)
+    assert state_of(hass, SENSOR) == "21.4"
+
+
+# Commands
+
+
+async def turn_on_porch_switch(hass: HomeAssistant) -> HomeAssistantError:
+    """Turn the porch switch on; return the error that the call raises."""
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: SWITCH}, blocking=True
+        )
+    assert err.value.translation_domain == DOMAIN
+    return err.value
+
+
+@pytest.mark.parametrize(
+    ("status", "translation_key", "placeholders"),
+    [
+        (400, "command_rejected", {"error": "Injected fault"}),
+        (404, "command_rejected", {"error": "Injected fault"}),
+        (409, "command_rejected", {"error": "Injected fault"}),
+        (502, "server_error", {"error": "Injected fault"}),
+    ],
+)
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_command_errors_are_translated(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    status: int,
+    translation_key: str,
+    placeholders: dict[str, str],
+) -> None:
+    """A refused command raises a translated error; the state stays as it was."""
+    coordinator = await setup_entry(hass, mock_config_entry)
+    emulator.add_fault("server_error", status=status, path="/api/v1/devices")
+
+    err = await turn_on_porch_switch(hass)
+    assert err.translation_key == translation_key
+    assert err.translation_placeholders == placeholders
+    assert emulator.stats.count(*PATCH) == 1
+    assert state_of(hass, SWITCH) == STATE_OFF
+    assert coordinator.failures == 0
+    assert hass.config_entries.flow.async_progress() == []
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_command_with_an_unusable_answer(
+    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """The hub switched, but its answer cannot be read: say so, change nothing."""
+    await setup_entry(hass, mock_config_entry)
+    emulator.add_fault("malformed_json", path="/api/v1/devices")
+
+    err = await turn_on_porch_switch(hass)
+    assert err.translation_key == "invalid_response"
+    assert err.translation_placeholders == {
+        "error": "Unexpected answer: JSONDecodeError"
+    }
+    assert state_of(hass, SWITCH) == STATE_OFF
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_command_with_a_revoked_key_starts_reauth(
+    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A 401 on a command asks for a new key at once."""
+    await setup_entry(hass, mock_config_entry)
+    emulator.revoke_key(API_KEY)
+
+    err = await turn_on_porch_switch(hass)
+    assert err.translation_key == "invalid_auth"
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_command_rate_limited_by_the_hub_holds_the_polls(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A 429 on a command blocks every request until its Retry-After."""
+    coordinator = await setup_entry(hass, mock_config_entry)
+    start = dt_util.utcnow().timestamp()
+    emulator.set_rate_limit(1)
+    await advance(hass, freezer, 10)
+
+    err = await turn_on_porch_switch(hass)
+    assert err.translation_key == "rate_limited"
+    assert err.translation_placeholders == {"retry_after": "50"}
+    assert coordinator.governor.blocked_until == start + 60
+    assert emulator.stats.rate_limited == 1
+
+    # Neither the scheduled poll (at 30 s) nor another command goes out.
+    await advance(hass, freezer, 49)
+    err = await turn_on_porch_switch(hass)
+    assert err.translation_placeholders == {"retry_after": "1"}
+    assert emulator.stats.total == 2
+    assert available(hass, SWITCH)
+
+    await advance(hass, freezer, 2)
+    assert emulator.stats.count(*STATE) == 2
+    assert emulator.stats.rate_limited == 1
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_command_answer_waits_while_the_poll_fails(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A command answered while polls fail shows once a poll works again.
+
+    Home Assistant sends no command to an unavailable entity, so this is the
+    race of a command sent just before a poll failed.
+    """
+    coordinator = await setup_entry(hass, mock_config_entry)
+    coordinator._random = FixedJitter()  # type: ignore[assignment]
+    emulator.add_fault("server_error", path="/api/v1/state")
+    await advance(hass, freezer, 30)
+    assert state_of(hass, SWITCH) == STATE_UNAVAILABLE
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    await coordinator.async_send_command(
+        emulator.hub_id, "switch-1", DeviceCommand(on=True)
+    )
+    await hass.async_block_till_done()
+    assert emulator.stats.count(*PATCH) == 1
+    assert coordinator.data.devices[emulator.hub_id, "switch-1"].state.on is True
+    assert events == []
+
+    emulator.clear_faults()
+    await advance(hass, freezer, 37)
+    assert state_of(hass, SWITCH) == STATE_ON
+    assert emulator.stats.count(*PATCH) == 1

@@ -1,0 +1,273 @@
+"""What every Hearth entity shares: devices, unique ids and state writes."""
+
+from __future__ import annotations
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.hearth.const import DEFAULT_SCAN_INTERVAL, DOMAIN
+from emulator import Emulator
+
+GET_STATE = ("GET", "/api/v1/state")
+
+#: The devices of the demo home: id, name, model, firmware and entity count.
+DEMO_DEVICES = [
+    ("light-1", "Hallway Light", "HL-10", "2.0.3", 1),
+    ("light-2", "Desk Lamp", "HL-20", "2.0.3", 1),
+    ("light-3", "Bedroom Ceiling", "HL-30", "2.1.0", 1),
+    ("light-4", "Living Room Strip", "HL-40", "2.1.0", 1),
+    ("switch-1", "Porch Switch", "HS-10", "1.3.1", 1),
+    ("switch-2", "Coffee Machine Plug", "HP-20", "1.3.1", 3),
+    ("sensor-1", "Living Room Climate", "HT-10", "3.0.1", 4),
+    ("sensor-2", "Garden Light Level", "HX-10", "3.0.1", 2),
+    ("sensor-3", "Energy Meter", "HE-10", "1.1.0", 2),
+]
+
+
+async def _async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let one scan interval pass, so that the coordinator polls the hub."""
+    freezer.tick(DEFAULT_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _hub_device(
+    device_registry: dr.DeviceRegistry, emulator: Emulator
+) -> dr.DeviceEntry:
+    hub = device_registry.async_get_device(identifiers={(DOMAIN, emulator.hub_id)})
+    assert hub is not None
+    return hub
+
+
+def _device(
+    device_registry: dr.DeviceRegistry, emulator: Emulator, device_id: str
+) -> dr.DeviceEntry | None:
+    return device_registry.async_get_device(
+        identifiers={(DOMAIN, f"{emulator.hub_id}_{device_id}")}
+    )
+
+
+async def test_hub_device(
+    device_registry: dr.DeviceRegistry,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The hub is a device of its own, known by its MAC address too."""
+    hub = _hub_device(device_registry, emulator)
+    assert hub.config_entries == {init_integration.entry_id}
+    assert hub.connections == {(dr.CONNECTION_NETWORK_MAC, emulator.hub.mac)}
+    assert hub.manufacturer == "Hearth"
+    assert hub.model == "HH-100"
+    assert hub.sw_version == "1.4.2"
+    assert hub.name == "Hearth Hub"
+    assert hub.configuration_url == f"https://127.0.0.1:{emulator.port}"
+    assert hub.via_device_id is None
+    assert (
+        device_registry.async_get_device(
+            connections={(dr.CONNECTION_NETWORK_MAC, emulator.hub.mac.upper())}
+        )
+        == hub
+    )
+
+
+@pytest.mark.parametrize(
+    ("device_id", "name", "model", "firmware", "entities"), DEMO_DEVICES
+)
+async def test_devices(
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+    device_id: str,
+    name: str,
+    model: str,
+    firmware: str,
+    entities: int,
+) -> None:
+    """Every device is registered behind the hub, with its own entities."""
+    device = _device(device_registry, emulator, device_id)
+    assert device is not None
+    assert device.config_entries == {init_integration.entry_id}
+    assert device.via_device_id == _hub_device(device_registry, emulator).id
+    assert device.manufacturer == "Hearth"
+    assert device.name == name
+    assert device.model == model
+    assert device.sw_version == firmware
+    assert device.configuration_url == f"https://127.0.0.1:{emulator.port}"
+    assert device.connections == set()
+    entries = er.async_entries_for_device(
+        entity_registry, device.id, include_disabled_entities=True
+    )
+    assert len(entries) == entities
+    for entry in entries:
+        assert entry.unique_id.startswith(f"{emulator.hub_id}_{device_id}_")
+
+
+async def test_every_entity_has_a_device(
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The unique ids are hub id, device id and key, and never repeat."""
+    entries = er.async_entries_for_config_entry(
+        entity_registry, init_integration.entry_id
+    )
+    assert len(entries) == sum(device[4] for device in DEMO_DEVICES)
+    assert len({entry.unique_id for entry in entries}) == len(entries)
+    for entry in entries:
+        assert entry.device_id is not None
+        device = device_registry.async_get(entry.device_id)
+        assert device is not None
+        ((domain, identifier),) = device.identifiers
+        assert domain == DOMAIN
+        assert entry.unique_id.startswith(f"{identifier}_")
+    hub_devices = dr.async_entries_for_config_entry(
+        device_registry, init_integration.entry_id
+    )
+    assert len(hub_devices) == len(DEMO_DEVICES) + 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_device_info_follows_hub(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A new name, model or firmware shows in the registry after a poll."""
+    emulator.update_device(
+        "light-2", {"name": "Reading Lamp", "model": "HL-21", "firmware": "2.2.0"}
+    )
+    emulator.update_hub(firmware="1.5.0")
+    await _async_poll(hass, freezer)
+    device = _device(device_registry, emulator, "light-2")
+    assert device is not None
+    assert device.name == "Reading Lamp"
+    assert device.model == "HL-21"
+    assert device.sw_version == "2.2.0"
+    assert _hub_device(device_registry, emulator).sw_version == "1.5.0"
+    state = hass.states.get("light.desk_lamp")
+    assert state is not None
+    assert state.attributes["friendly_name"] == "Reading Lamp"
+    other = _device(device_registry, emulator, "light-1")
+    assert other is not None
+    assert other.sw_version == "2.0.3"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_user_name_kept(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A name given in Home Assistant outlives a rename on the hub."""
+    device = _device(device_registry, emulator, "light-1")
+    assert device is not None
+    device_registry.async_update_device(device.id, name_by_user="Entrance")
+    emulator.update_device("light-1", {"name": "Front Hall", "firmware": "2.0.4"})
+    await _async_poll(hass, freezer)
+    device = _device(device_registry, emulator, "light-1")
+    assert device is not None
+    assert device.name_by_user == "Entrance"
+    assert device.name == "Front Hall"
+    assert device.sw_version == "2.0.4"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_writes_only_changes(
+    hass: HomeAssistant, emulator: Emulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A poll writes the state of the entities whose device changed, only."""
+    temperature = "sensor.living_room_climate_temperature"
+    humidity = "sensor.living_room_climate_humidity"
+    light = "light.hallway_light"
+    before = {
+        entity_id: state.last_reported
+        for entity_id in (temperature, humidity, light)
+        if (state := hass.states.get(entity_id)) is not None
+    }
+    assert len(before) == 3
+
+    emulator.set_state("sensor-1", temperature=25.0)
+    await _async_poll(hass, freezer)
+    after = {
+        entity_id: state.last_reported
+        for entity_id in before
+        if (state := hass.states.get(entity_id)) is not None
+    }
+    assert after[light] == before[light]
+    assert after[temperature] > before[temperature]
+    # The humidity is of the same device: written again, unchanged.
+    assert after[humidity] > before[humidity]
+
+    gets = emulator.stats.count(*GET_STATE)
+    await _async_poll(hass, freezer)
+    assert emulator.stats.count(*GET_STATE) == gets + 1
+    again = {
+        entity_id: state.last_reported
+        for entity_id in before
+        if (state := hass.states.get(entity_id)) is not None
+    }
+    assert again == after
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_availability_written(
+    hass: HomeAssistant, emulator: Emulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Going offline is written even though the device's readings are unchanged."""
+    emulator.set_online("switch-2", False)
+    await _async_poll(hass, freezer)
+    for entity_id in (
+        "switch.coffee_machine_plug",
+        "sensor.coffee_machine_plug_power",
+        "sensor.coffee_machine_plug_energy",
+    ):
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.state == STATE_UNAVAILABLE
+    state = hass.states.get("switch.porch_switch")
+    assert state is not None
+    assert state.state != STATE_UNAVAILABLE
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_new_device_behind_hub(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A device that appears later is registered behind the hub, too."""
+    emulator.add_device(
+        {
+            "id": "light-9",
+            "kind": "light",
+            "name": "Garage Light",
+            "firmware": "2.3.0",
+            "capabilities": {"dimmable": True},
+        }
+    )
+    await _async_poll(hass, freezer)
+    device = _device(device_registry, emulator, "light-9")
+    assert device is not None
+    assert device.via_device_id == _hub_device(device_registry, emulator).id
+    assert device.model == "HL-EMU"
+    assert device.sw_version == "2.3.0"
+    entry = entity_registry.async_get("light.garage_light")
+    assert entry is not None
+    assert entry.device_id == device.id
+    assert entry.unique_id == f"{emulator.hub_id}_light-9_light"
+    state = hass.states.get("light.garage_light")
+    assert state is not None
+    assert state.state == "off"

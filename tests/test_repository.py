@@ -1,0 +1,59 @@
+"""Checks of the repository itself: manifest, translations and packaging."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from scripts.translations import render
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPONENT = ROOT / "custom_components" / "hearth"
+
+
+def test_translations_match_strings() -> None:
+    """translations/en.json is strings.json with its references resolved."""
+    assert (COMPONENT / "translations" / "en.json").read_text() == render()
+
+
+def test_manifest_is_valid_for_hassfest_and_hacs() -> None:
+    """The keys are those hassfest and HACS require, in hassfest's order."""
+    manifest = json.loads((COMPONENT / "manifest.json").read_text())
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    for key in (
+        "codeowners",
+        "config_flow",
+        "documentation",
+        "integration_type",
+        "iot_class",
+        "issue_tracker",
+        "version",
+    ):
+        assert manifest[key], key
+    assert manifest["domain"] == "hearth"
+    assert manifest["requirements"] == []
+
+
+def test_hacs_minimum_version_is_the_tested_one() -> None:
+    """hacs.json names the Home Assistant release the tests run against."""
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    requirements = (ROOT / "requirements_test.txt").read_text()
+    assert "pytest-homeassistant-custom-component==0.13.236" in requirements
+    assert hacs["homeassistant"] == "2025.4.4"
+
+
+def test_quality_scale_lists_every_rule() -> None:
+    """All 52 rules are listed, each done or exempt with a reason."""
+    rules = yaml.safe_load((COMPONENT / "quality_scale.yaml").read_text())["rules"]
+    assert len(rules) == 52
+    for name, status in rules.items():
+        if isinstance(status, dict):
+            assert status["status"] in ("done", "exempt", "todo"), name
+            if status["status"] == "exempt":
+                assert status.get("comment"), name
+        else:
+            assert status in ("done", "todo"), name
