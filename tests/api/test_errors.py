@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+import ssl
 
 from aiohttp import ClientSession
 from freezegun.api import FrozenDateTimeFactory
@@ -33,6 +34,7 @@ from emulator import Emulator
 from .conftest import (
     API_KEY,
     READ_ONLY_KEY,
+    Certificate,
     EmulatorFactory,
     cloud_client,
     free_port,
@@ -42,13 +44,29 @@ from .conftest import (
 
 
 async def test_nothing_listening(session: ClientSession) -> None:
-    """A refused connection is a HearthConnectionError, and nothing more specific."""
+    """A refused connection is a HearthConnectionError, and nothing more specific.
+
+    Its message names the address and the reason, not aiohttp's ssl= object.
+    """
+    port = free_port()
     client = HearthHubClient(
-        session, "127.0.0.1", ApiKeyAuth("k"), port=free_port(), ssl=False
+        session, "127.0.0.1", ApiKeyAuth("k"), port=port, ssl=pinned_ssl("0" * 64)
     )
-    with pytest.raises(HearthConnectionError, match="Cannot reach 127.0.0.1") as info:
+    with pytest.raises(HearthConnectionError) as info:
         await client.async_get_info()
     assert type(info.value) is HearthConnectionError
+    assert str(info.value) == f"Cannot reach 127.0.0.1:{port}: Connection refused"
+
+
+async def test_unknown_host(session: ClientSession) -> None:
+    """A name that does not resolve says so (the resolver's own words)."""
+    client = HearthHubClient(session, "hub.invalid", ApiKeyAuth("k"), port=8443)
+    with pytest.raises(HearthConnectionError) as info:
+        await client.async_get_info()
+    message = str(info.value)
+    assert message.startswith("Cannot reach hub.invalid:8443: ")
+    assert "object at" not in message
+    assert "Unknown error" not in message
 
 
 async def test_dropped_connection(hub: HearthHubClient, emulator: Emulator) -> None:
@@ -362,3 +380,35 @@ async def test_event_stream_refused_by_a_server_error(
     with pytest.raises(HearthServerError):
         async for _event in hub.async_events():
             pass  # pragma: no cover
+
+
+async def test_peer_that_does_not_speak_http(
+    session: ClientSession, certificate: Certificate
+) -> None:
+    """A TLS peer answering something other than HTTP is a connection error."""
+
+    async def garbage(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HELLO THERE\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate.certfile, certificate.keyfile)
+    server = await asyncio.start_server(garbage, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    client = HearthHubClient(
+        session,
+        "127.0.0.1",
+        ApiKeyAuth("k"),
+        port=port,
+        ssl=pinned_ssl(certificate.fingerprint),
+    )
+    try:
+        with pytest.raises(HearthConnectionError, match="Cannot reach 127.0.0.1"):
+            await client.async_get_info()
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 import ipaddress
+import os
 import ssl as ssl_module
 from typing import Any, Final
 
 from aiohttp import (
+    ClientConnectorError,
     ClientError,
     ClientPayloadError,
     ClientSession,
@@ -224,6 +226,17 @@ class _HearthApi:
         except ClientPayloadError as err:
             raise HearthConnectionError(
                 f"The answer from {url.host} was cut off"
+            ) from err
+        except ClientConnectorError as err:
+            # str(err) would show the ssl= object's repr; say what failed.
+            code = err.os_error.errno
+            reason = (
+                os.strerror(code)
+                if code and code > 0
+                else err.os_error.strerror or type(err.os_error).__name__
+            )
+            raise HearthConnectionError(
+                f"Cannot reach {url.host}:{url.port}: {reason}"
             ) from err
         except (ClientError, OSError) as err:
             raise HearthConnectionError(f"Cannot reach {url.host}: {err}") from err
