@@ -301,7 +301,12 @@ class MdnsAdvertiser:
             ip_version=IPVersion.V6Only if version == 6 else IPVersion.V4Only,
         )
         info = self._service(hub, fingerprint, hub.name)
-        await self._zeroconf.async_register_service(info, allow_name_change=True)
+        # The call returns the task that broadcasts the announcement; waiting
+        # for it too means no broadcast outlives start() (or stop()).
+        broadcast = await self._zeroconf.async_register_service(
+            info, allow_name_change=True
+        )
+        await broadcast
         self._info = info
 
     async def update(self, hub: HubInfo, fingerprint: str | None) -> None:
@@ -310,7 +315,7 @@ class MdnsAdvertiser:
             return
         name = self._info.name.removesuffix(f".{MDNS_SERVICE_TYPE}")
         self._info = self._service(hub, fingerprint, name)
-        await self._zeroconf.async_update_service(self._info)
+        await (await self._zeroconf.async_update_service(self._info))
 
     async def stop(self) -> None:
         """Unregister the service and close zeroconf."""
