@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+import socket
 
+from aiohttp import ClientSession
 from homeassistant.util import dt as dt_util
 import pytest
 
@@ -11,6 +13,14 @@ from emulator import Emulator
 
 API_KEY = "test-key"
 READ_ONLY_KEY = "test-read-only-key"
+
+
+def free_port() -> int:
+    """Return a loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
 
 
 @pytest.fixture
@@ -29,3 +39,10 @@ async def emulator(socket_enabled: None) -> AsyncGenerator[Emulator]:
     await emu.start(host="127.0.0.1", port=0, cloud_port=0)
     yield emu
     await emu.stop()
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[ClientSession]:
+    """Yield a plain aiohttp session, closed after the test."""
+    async with ClientSession() as client_session:
+        yield client_session

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import hashlib
 from pathlib import Path
-import socket
 import ssl
 from typing import Any, Protocol
 
@@ -58,13 +57,6 @@ REDIRECT_URI = "https://example.invalid/auth/external/callback"
 @pytest.fixture(autouse=True)
 def _allow_loopback_sockets(socket_enabled: None) -> None:
     """Every test here opens real sockets on 127.0.0.1."""
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[ClientSession]:
-    """Yield a real aiohttp session, closed after the test."""
-    async with ClientSession() as client_session:
-        yield client_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,14 +191,6 @@ async def scripted(certificate: Certificate) -> AsyncIterator[ScriptedServer]:
         yield server
     finally:
         await runner.cleanup()
-
-
-def free_port() -> int:
-    """Return a loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 async def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> None:

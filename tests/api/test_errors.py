@@ -30,6 +30,7 @@ from custom_components.hearth.api import (
     pinned_ssl,
 )
 from emulator import Emulator
+from tests.conftest import free_port
 
 from .conftest import (
     API_KEY,
@@ -37,7 +38,6 @@ from .conftest import (
     Certificate,
     EmulatorFactory,
     cloud_client,
-    free_port,
     hub_client,
     wait_until,
 )

@@ -20,8 +20,9 @@ from custom_components.hearth.api import (
     tls,
 )
 from emulator import Emulator
+from tests.conftest import free_port
 
-from .conftest import Certificate, free_port, hub_client
+from .conftest import Certificate, hub_client
 
 
 async def test_pinned_fingerprint_connects(

@@ -52,13 +52,6 @@ async def emu(socket_enabled: None, clock: FakeClock) -> AsyncIterator[Emulator]
         await emulator.stop()
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[ClientSession]:
-    """Yield a plain aiohttp session."""
-    async with ClientSession() as client_session:
-        yield client_session
-
-
 @dataclass(frozen=True, slots=True)
 class Reply:
     """A finished answer: status, headers and body."""

@@ -5,21 +5,21 @@ from __future__ import annotations
 from collections.abc import Generator
 from unittest.mock import patch
 
-from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, Platform
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.hearth.const import (
-    CERTIFICATE_MODE_PIN,
-    CONF_CERTIFICATE_MODE,
-    CONF_FINGERPRINT,
-    DOMAIN,
-)
+from custom_components.hearth.const import CLOUD_URL_ENV, DOMAIN
 from emulator import Emulator
-from tests.conftest import API_KEY
+from tests.integration.helpers import hub_entry, setup_entry
 
 
 @pytest.fixture(autouse=True)
@@ -47,18 +47,7 @@ def platforms() -> list[Platform]:
 @pytest.fixture
 def mock_config_entry(emulator: Emulator) -> MockConfigEntry:
     """Return a config entry for the emulated hub, with its certificate pinned."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Hearth Hub",
-        unique_id=emulator.hub_id,
-        data={
-            CONF_HOST: "127.0.0.1",
-            CONF_PORT: emulator.port,
-            CONF_API_KEY: API_KEY,
-            CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
-            CONF_FINGERPRINT: emulator.fingerprint,
-        },
-    )
+    return hub_entry(emulator)
 
 
 @pytest.fixture
@@ -73,7 +62,24 @@ async def init_integration(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, restrict_platforms: None
 ) -> MockConfigEntry:
     """Set up the integration against the emulator and return its entry."""
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_entry(hass, mock_config_entry)
     return mock_config_entry
+
+
+@pytest.fixture
+async def application_credentials(
+    hass: HomeAssistant, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Point the integration at the emulator's cloud; load application credentials."""
+    monkeypatch.setenv(CLOUD_URL_ENV, emulator.cloud_url)
+    assert await async_setup_component(hass, "application_credentials", {})
+
+
+@pytest.fixture
+async def credentials(
+    hass: HomeAssistant, emulator: Emulator, application_credentials: None
+) -> None:
+    """Import the emulator's OAuth2 client as the Hearth credentials."""
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential(emulator.client_id, emulator.client_secret)
+    )

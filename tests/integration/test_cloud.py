@@ -13,21 +13,13 @@ import math
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.application_credentials import (
-    ClientCredential,
-    async_import_client_credential,
-)
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -39,49 +31,27 @@ from custom_components.hearth.cloud import CloudSource, cloud_base_url
 from custom_components.hearth.const import CLOUD_URL_ENV, DOMAIN
 from custom_components.hearth.coordinator import HearthCoordinator
 from emulator import Emulator
+from tests.integration.helpers import (
+    GET_HUB_STATE,
+    GET_HUBS,
+    PATCH_CLOUD_DEVICE,
+    POST_TOKEN,
+    account_entry,
+    add_entry,
+    advance,
+    state_of,
+)
 
-HUB_STATE = "/v1/hubs/{hub_id}/state"
-TOKEN = "/oauth/token"
+pytestmark = pytest.mark.usefixtures("credentials")
 
-
-@pytest.fixture(autouse=True)
-async def credentials(
-    hass: HomeAssistant, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Point the integration at the emulator's cloud and import its client."""
-    monkeypatch.setenv(CLOUD_URL_ENV, emulator.cloud_url)
-    assert await async_setup_component(hass, "application_credentials", {})
-    await async_import_client_credential(
-        hass, DOMAIN, ClientCredential(emulator.client_id, emulator.client_secret)
-    )
-
-
-def issue_token(
-    emulator: Emulator, *, expires_in: float | None = None
-) -> dict[str, Any]:
-    """Return a token of the emulator's account as the OAuth2 flow stores it."""
-    token: dict[str, Any] = emulator.issue_token()
-    lifetime = int(token["expires_in"]) if expires_in is None else expires_in
-    token["expires_at"] = dt_util.utcnow().timestamp() + lifetime
-    return token
+#: Seconds that take the entry past its next poll (the scan interval is 30 s).
+POLL = 31
 
 
 @pytest.fixture
 def cloud_entry(emulator: Emulator) -> MockConfigEntry:
     """Return the cloud entry of the emulator's account."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Demo account",
-        unique_id=emulator.account.id,
-        data={"auth_implementation": DOMAIN, "token": issue_token(emulator)},
-    )
-
-
-async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add an entry and set it up."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    return account_entry(emulator)
 
 
 @pytest.fixture
@@ -89,26 +59,9 @@ async def init_cloud(
     hass: HomeAssistant, cloud_entry: MockConfigEntry, restrict_platforms: None
 ) -> MockConfigEntry:
     """Set up the cloud entry."""
-    await setup_entry(hass, cloud_entry)
+    await add_entry(hass, cloud_entry)
     assert cloud_entry.state is ConfigEntryState.LOADED
     return cloud_entry
-
-
-async def poll(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 31
-) -> None:
-    """Let time pass and run whatever poll is due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    # Scheduled polls run as background tasks.
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """Return the state of an entity that must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state.state
 
 
 def coordinator_of(entry: MockConfigEntry) -> HearthCoordinator:
@@ -160,8 +113,8 @@ async def test_every_hub_of_the_account(
 ) -> None:
     """Each hub becomes a device, with its devices behind it."""
     assert hub_ids(init_cloud) == set(emulator.account.hubs)
-    assert emulator.stats.count("GET", "/v1/hubs") == pages(emulator)
-    assert emulator.stats.count("GET", HUB_STATE) == 2
+    assert emulator.stats.count(*GET_HUBS) == pages(emulator)
+    assert emulator.stats.count(*GET_HUB_STATE) == 2
     assert source_of(init_cloud).poll_cost() == pages(emulator) + 2
 
     devices = dr.async_entries_for_config_entry(device_registry, init_cloud.entry_id)
@@ -198,12 +151,12 @@ async def test_pagination(
         emulator.add_cloud_hub()
     assert len(emulator.account.hubs) == 4
 
-    await setup_entry(hass, cloud_entry)
+    await add_entry(hass, cloud_entry)
 
     assert pages(emulator) > 1
     assert hub_ids(cloud_entry) == set(emulator.account.hubs)
-    assert emulator.stats.count("GET", "/v1/hubs") == pages(emulator)
-    assert emulator.stats.count("GET", HUB_STATE) == 4
+    assert emulator.stats.count(*GET_HUBS) == pages(emulator)
+    assert emulator.stats.count(*GET_HUB_STATE) == 4
     assert source_of(cloud_entry).poll_cost() == pages(emulator) + 4
 
 
@@ -218,7 +171,7 @@ async def test_hub_added_and_removed(
     """A new hub shows up at the next poll; a removed one leaves the registries."""
     new_hub = emulator.add_cloud_hub(name="Garage")
 
-    await poll(hass, freezer)
+    await advance(hass, freezer, POLL)
 
     assert new_hub.id in hub_ids(init_cloud)
     hub_device = device_registry.async_get_device({(DOMAIN, new_hub.id)})
@@ -228,7 +181,7 @@ async def test_hub_added_and_removed(
     assert hass.states.get(entity_id) is not None
 
     emulator.remove_cloud_hub(new_hub.id)
-    await poll(hass, freezer)
+    await advance(hass, freezer, POLL)
 
     assert new_hub.id not in hub_ids(init_cloud)
     assert device_registry.async_get_device({(DOMAIN, new_hub.id)}) is None
@@ -248,21 +201,21 @@ async def test_hub_offline_keeps_its_devices(
     """A hub the cloud lists as offline keeps its devices, shown unavailable."""
     hub_id = cloud_hub_id(emulator)
     entity_id = first_entity(entity_registry, hub_id, "sensor")
-    reads = emulator.stats.count("GET", HUB_STATE)
+    reads = emulator.stats.count(*GET_HUB_STATE)
 
     emulator.set_cloud_hub_online(hub_id, False)
-    await poll(hass, freezer)
+    await advance(hass, freezer, POLL)
 
     assert state_of(hass, entity_id) == STATE_UNAVAILABLE
     assert device_registry.async_get_device({(DOMAIN, hub_id)}) is not None
     # Only the online hub is read.
-    assert emulator.stats.count("GET", HUB_STATE) == reads + 1
+    assert emulator.stats.count(*GET_HUB_STATE) == reads + 1
 
-    await poll(hass, freezer)
+    await advance(hass, freezer, POLL)
     assert state_of(hass, entity_id) == STATE_UNAVAILABLE
 
     emulator.set_cloud_hub_online(hub_id, True)
-    await poll(hass, freezer)
+    await advance(hass, freezer, POLL)
 
     assert state_of(hass, entity_id) != STATE_UNAVAILABLE
 
@@ -281,7 +234,7 @@ async def test_hub_offline_when_read(
         "server_error", target="cloud", path=f"/v1/hubs/{hub_id}/", status=409
     )
 
-    await poll(hass, freezer)
+    await advance(hass, freezer, POLL)
 
     assert coordinator_of(init_cloud).last_update_success
     assert state_of(hass, entity_id) == STATE_UNAVAILABLE
@@ -299,7 +252,7 @@ async def test_hub_never_seen_online(
     hub_id = cloud_hub_id(emulator)
     emulator.set_cloud_hub_online(hub_id, False)
 
-    await setup_entry(hass, cloud_entry)
+    await add_entry(hass, cloud_entry)
 
     assert hub_ids(cloud_entry) == {emulator.hub_id}
 
@@ -317,7 +270,7 @@ async def test_hub_gone_when_read(
         "server_error", target="cloud", path=f"/v1/hubs/{hub_id}/", status=404
     )
 
-    await poll(hass, freezer)
+    await advance(hass, freezer, POLL)
 
     assert hub_ids(init_cloud) == {emulator.hub_id}
     assert device_registry.async_get_device({(DOMAIN, hub_id)}) is None
@@ -335,7 +288,7 @@ async def test_hub_read_fails(
         "server_error", target="cloud", path=f"/v1/hubs/{hub_id}/", status=400
     )
 
-    await poll(hass, freezer)
+    await advance(hass, freezer, POLL)
 
     assert not coordinator_of(init_cloud).last_update_success
     assert hub_ids(init_cloud) == set(emulator.account.hubs)
@@ -355,7 +308,7 @@ async def test_command_through_the_cloud(
         "light", service, {ATTR_ENTITY_ID: entity_id}, blocking=True
     )
 
-    assert emulator.stats.count("PATCH", "/v1/hubs/{hub_id}/devices/{device_id}") == 1
+    assert emulator.stats.count(*PATCH_CLOUD_DEVICE) == 1
     expected = STATE_ON if service == "turn_on" else STATE_OFF
     assert state_of(hass, entity_id) == expected
 
@@ -370,9 +323,9 @@ async def test_token_refreshed_when_expired(
     coordinator = coordinator_of(init_cloud)
     old_token = dict(init_cloud.data["token"])
 
-    await poll(hass, freezer, 3600)
+    await advance(hass, freezer, 3600)
 
-    assert emulator.stats.count("POST", TOKEN) == 1
+    assert emulator.stats.count(*POST_TOKEN) == 1
     token = init_cloud.data["token"]
     assert token["access_token"] != old_token["access_token"]
     assert token["refresh_token"] != old_token["refresh_token"]
@@ -393,9 +346,9 @@ async def test_token_refused_before_expiry(
     old_token = init_cloud.data["token"]["access_token"]
     emulator.expire_tokens()
 
-    await poll(hass, freezer)
+    await advance(hass, freezer, POLL)
 
-    assert emulator.stats.count("POST", TOKEN) == 1
+    assert emulator.stats.count(*POST_TOKEN) == 1
     assert init_cloud.data["token"]["access_token"] != old_token
     assert coordinator_of(init_cloud).last_update_success
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -405,7 +358,7 @@ async def test_token_refused_before_expiry(
     await hass.services.async_call(
         "light", "toggle", {ATTR_ENTITY_ID: entity_id}, blocking=True
     )
-    assert emulator.stats.count("POST", TOKEN) == 2
+    assert emulator.stats.count(*POST_TOKEN) == 2
 
 
 async def test_refused_token_already_replaced(
@@ -428,9 +381,9 @@ async def test_token_refused_after_refresh(
     """A token refused even right after a refresh asks for reauthentication."""
     emulator.add_fault("server_error", target="cloud", path="/v1/hubs", status=401)
 
-    await poll(hass, freezer)
+    await advance(hass, freezer, POLL)
 
-    assert emulator.stats.count("POST", TOKEN) == 1
+    assert emulator.stats.count(*POST_TOKEN) == 1
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
@@ -442,9 +395,9 @@ async def test_refresh_refused_starts_reauth(
     init_cloud: MockConfigEntry,
 ) -> None:
     """A token endpoint that refuses the refresh token (4xx) asks to reauthenticate."""
-    emulator.add_fault("server_error", target="cloud", path=TOKEN, status=400)
+    emulator.add_fault("server_error", target="cloud", path="/oauth/token", status=400)
 
-    await poll(hass, freezer, 3600)
+    await advance(hass, freezer, 3600)
 
     assert not coordinator_of(init_cloud).last_update_success
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -452,7 +405,7 @@ async def test_refresh_refused_starts_reauth(
     assert flows[0]["context"]["source"] == SOURCE_REAUTH
     assert flows[0]["step_id"] == "reauth_cloud"
     # The refresh is not retried at once.
-    assert emulator.stats.count("POST", TOKEN) == 1
+    assert emulator.stats.count(*POST_TOKEN) == 1
 
 
 @pytest.mark.parametrize(
@@ -477,35 +430,24 @@ async def test_refresh_fails_at_setup(
 ) -> None:
     """A refused refresh asks for reauthentication; a failing one is retried."""
     monkeypatch.setattr("custom_components.hearth.cloud.TOKEN_REFRESH_TIMEOUT", 0.2)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Demo account",
-        unique_id=emulator.account.id,
-        data={
-            "auth_implementation": DOMAIN,
-            "token": issue_token(emulator, expires_in=-10),
-        },
+    entry = account_entry(emulator, expires_in=-10)
+    emulator.add_fault(
+        **{"kind": "server_error", **fault}, target="cloud", path="/oauth/token"
     )
-    emulator.add_fault(**{"kind": "server_error", **fault}, target="cloud", path=TOKEN)
 
-    await setup_entry(hass, entry)
+    await add_entry(hass, entry)
 
     assert entry.state is state
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert bool(flows) is reauth
-    assert emulator.stats.count("GET", "/v1/hubs") == 0
+    assert emulator.stats.count(*GET_HUBS) == 0
 
 
 async def test_credentials_missing(hass: HomeAssistant, emulator: Emulator) -> None:
     """An entry whose application credentials are gone is retried later."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Demo account",
-        unique_id=emulator.account.id,
-        data={"auth_implementation": "removed", "token": issue_token(emulator)},
-    )
+    entry = account_entry(emulator, auth_implementation="removed")
 
-    await setup_entry(hass, entry)
+    await add_entry(hass, entry)
 
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
@@ -529,18 +471,18 @@ async def test_rate_limited(
     for _ in range(20):
         emulator.limiter.hit(f"account:{emulator.account.id}")
 
-    await poll(hass, freezer, 0)
+    await advance(hass, freezer, 0)
 
     assert emulator.stats.rate_limited == 1
     assert emulator.stats.total == requests + 1
     assert state_of(hass, entity_id) == state
     # Retry-After is 60 s: nothing is sent before it has passed.
-    await poll(hass, freezer, 25)
-    await poll(hass, freezer, 25)
+    await advance(hass, freezer, 25)
+    await advance(hass, freezer, 25)
     assert emulator.stats.total == requests + 1
     assert state_of(hass, entity_id) == state
 
-    await poll(hass, freezer, 15)
+    await advance(hass, freezer, 15)
 
     assert emulator.stats.total > requests + 1
     assert emulator.stats.rate_limited == 1
@@ -558,12 +500,12 @@ async def test_local_entry_wins(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A hub configured locally is served by its local entry only."""
-    await setup_entry(hass, mock_config_entry)
-    await setup_entry(hass, cloud_entry)
+    await add_entry(hass, mock_config_entry)
+    await add_entry(hass, cloud_entry)
 
     assert hub_ids(cloud_entry) == {cloud_hub_id(emulator)}
     assert source_of(cloud_entry).skipped == {emulator.hub_id}
-    assert emulator.stats.count("GET", HUB_STATE) == 1
+    assert emulator.stats.count(*GET_HUB_STATE) == 1
     assert_owned_by(
         emulator.hub_id, mock_config_entry, entity_registry, device_registry
     )
@@ -598,7 +540,7 @@ async def test_local_entry_added_later(
     assert state_of(hass, entity_id) != STATE_UNAVAILABLE
     assert "does not generate unique IDs" not in caplog.text
 
-    await poll(hass, freezer)
+    await advance(hass, freezer, POLL)
 
     assert hub_ids(init_cloud) == {cloud_hub_id(emulator)}
     assert_owned_by(
@@ -616,14 +558,14 @@ async def test_local_entry_removed(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """Removing the local entry hands its hub back to the cloud entry."""
-    await setup_entry(hass, mock_config_entry)
-    await setup_entry(hass, cloud_entry)
-    polls = emulator.stats.count("GET", "/v1/hubs")
+    await add_entry(hass, mock_config_entry)
+    await add_entry(hass, cloud_entry)
+    polls = emulator.stats.count(*GET_HUBS)
 
     await hass.config_entries.async_remove(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert emulator.stats.count("GET", "/v1/hubs") == polls + pages(emulator)
+    assert emulator.stats.count(*GET_HUBS) == polls + pages(emulator)
     assert hub_ids(cloud_entry) == set(emulator.account.hubs)
     assert_owned_by(emulator.hub_id, cloud_entry, entity_registry, device_registry)
 
@@ -634,7 +576,7 @@ async def test_other_entries_are_ignored(
     init_cloud: MockConfigEntry,
 ) -> None:
     """Ignored discoveries, other accounts and other domains take no hub."""
-    polls = emulator.stats.count("GET", "/v1/hubs")
+    polls = emulator.stats.count(*GET_HUBS)
     for entry in (
         MockConfigEntry(domain=DOMAIN, unique_id=emulator.hub_id, source="ignore"),
         MockConfigEntry(
@@ -651,7 +593,7 @@ async def test_other_entries_are_ignored(
     await hass.async_block_till_done()
 
     assert hub_ids(init_cloud) == set(emulator.account.hubs)
-    assert emulator.stats.count("GET", "/v1/hubs") == polls
+    assert emulator.stats.count(*GET_HUBS) == polls
 
 
 def assert_owned_by(

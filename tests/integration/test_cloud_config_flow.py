@@ -8,59 +8,39 @@ callback, and the token exchange and ``GET /v1/me`` hit the emulator.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
 
 from aiohttp import ClientSession
-from homeassistant.components.application_credentials import (
-    ClientCredential,
-    async_import_client_credential,
-)
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
-from homeassistant.const import CONF_API_KEY, CONF_HOST
+from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import config_entry_oauth2_flow
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
-from custom_components.hearth.const import (
-    CERTIFICATE_MODE_PIN,
-    CLOUD_URL_ENV,
-    CONF_CERTIFICATE_MODE,
-    DOMAIN,
-)
+from custom_components.hearth.const import CLOUD_URL_ENV, DOMAIN
 from emulator import Emulator
-from tests.conftest import API_KEY
+from tests.integration.helpers import (
+    GET_ME,
+    POST_TOKEN,
+    account_entry,
+    start_user_flow,
+    user_input,
+)
 
-pytestmark = pytest.mark.usefixtures("current_request_with_host")
+pytestmark = pytest.mark.usefixtures(
+    "current_request_with_host", "application_credentials"
+)
 
 REDIRECT_URI = "https://example.com/auth/external/callback"
 
 
-@pytest.fixture(autouse=True)
-async def application_credentials(
-    hass: HomeAssistant, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Point the integration at the emulator's cloud; load application credentials."""
-    monkeypatch.setenv(CLOUD_URL_ENV, emulator.cloud_url)
-    assert await async_setup_component(hass, "application_credentials", {})
-
-
-@pytest.fixture
-async def credentials(hass: HomeAssistant, emulator: Emulator) -> None:
-    """Import the emulator's OAuth2 client as the Hearth credentials."""
-    await async_import_client_credential(
-        hass, DOMAIN, ClientCredential(emulator.client_id, emulator.client_secret)
-    )
-
-
 @pytest.fixture
 async def other_account(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, application_credentials: None
 ) -> AsyncGenerator[Emulator]:
     """Run a second cloud, of another account, and point the integration at it."""
     other = Emulator(
@@ -113,18 +93,6 @@ async def run_cloud_flow(
     return await hass.config_entries.flow.async_configure(result["flow_id"])
 
 
-def cloud_entry(emulator: Emulator) -> MockConfigEntry:
-    """Return a cloud entry of the emulator's account with a fresh token."""
-    token: dict[str, Any] = emulator.issue_token()
-    token["expires_at"] = dt_util.utcnow().timestamp() + int(token["expires_in"])
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Demo account",
-        unique_id=emulator.account.id,
-        data={"auth_implementation": DOMAIN, "token": token},
-    )
-
-
 async def test_menu(hass: HomeAssistant) -> None:
     """The user step offers a hub on the network or a Hearth Cloud account."""
     result = await hass.config_entries.flow.async_init(
@@ -139,21 +107,9 @@ async def test_local_hub_through_the_menu(
     hass: HomeAssistant, emulator: Emulator
 ) -> None:
     """Choosing the local hub shows the host and API key form, as before."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "local"}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "local"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_HOST: f"127.0.0.1:{emulator.port}",
-            CONF_API_KEY: API_KEY,
-            CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
-        },
+        result["flow_id"], user_input(f"127.0.0.1:{emulator.port}")
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == emulator.hub_id
@@ -176,8 +132,8 @@ async def test_full_flow(
     token = entry.data["token"]
     assert set(token) >= {"access_token", "refresh_token", "expires_at"}
     assert token["scope"] == "devices:read devices:write"
-    assert emulator.stats.count("POST", "/oauth/token") == 1
-    assert emulator.stats.count("GET", "/v1/me") == 1
+    assert emulator.stats.count(*POST_TOKEN) == 1
+    assert emulator.stats.count(*GET_ME) == 1
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert set(entry.runtime_data.data.hubs) == set(emulator.account.hubs)
@@ -190,7 +146,7 @@ async def test_account_already_configured(
     emulator: Emulator,
 ) -> None:
     """An account can be added once."""
-    cloud_entry(emulator).add_to_hass(hass)
+    account_entry(emulator).add_to_hass(hass)
 
     result = await run_cloud_flow(hass, hass_client_no_auth)
 
@@ -267,7 +223,7 @@ async def test_reauth(
     emulator: Emulator,
 ) -> None:
     """Reauthentication of a cloud entry authorizes the same account again."""
-    entry = cloud_entry(emulator)
+    entry = account_entry(emulator)
     entry.add_to_hass(hass)
     old_token = entry.data["token"]["access_token"]
 
@@ -294,7 +250,7 @@ async def test_reauth_wrong_account(
 ) -> None:
     """Signing in to another account during reauthentication is refused."""
     assert other_account.account.id != emulator.account.id
-    entry = cloud_entry(emulator)
+    entry = account_entry(emulator)
     entry.add_to_hass(hass)
     old_data = dict(entry.data)
 
@@ -306,7 +262,7 @@ async def test_reauth_wrong_account(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
     assert dict(entry.data) == old_data
-    assert other_account.stats.count("POST", "/oauth/token") == 1
+    assert other_account.stats.count(*POST_TOKEN) == 1
 
 
 @pytest.mark.usefixtures("credentials")
@@ -316,7 +272,7 @@ async def test_reconfigure_cloud_entry(
     emulator: Emulator,
 ) -> None:
     """Reconfiguring a cloud entry authorizes the same account again."""
-    entry = cloud_entry(emulator)
+    entry = account_entry(emulator)
     entry.add_to_hass(hass)
     old_token = entry.data["token"]["access_token"]
 

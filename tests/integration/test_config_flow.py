@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Generator
 from datetime import timedelta
-import socket
 from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
@@ -30,7 +29,14 @@ from custom_components.hearth.const import (
     DOMAIN,
 )
 from emulator import Emulator
-from tests.conftest import API_KEY, READ_ONLY_KEY
+from tests.conftest import API_KEY, READ_ONLY_KEY, free_port
+from tests.integration.helpers import (
+    GET_INFO,
+    GET_STATE,
+    hub_entry_data,
+    start_user_flow,
+    user_input,
+)
 
 STALE_FINGERPRINT = "00" * 32
 
@@ -45,36 +51,6 @@ def suggested_values(result: ConfigFlowResult) -> dict[str, Any]:
         elif key.default is not vol.UNDEFINED:
             values[str(key)] = key.default()
     return values
-
-
-def free_port() -> int:
-    """Return a loopback port on which nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def user_input(
-    host: str, api_key: str = API_KEY, mode: str = CERTIFICATE_MODE_PIN
-) -> dict[str, str]:
-    """Return what the user types into the connection form."""
-    return {CONF_HOST: host, CONF_API_KEY: api_key, CONF_CERTIFICATE_MODE: mode}
-
-
-async def start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
-    """Open the form that adds a hub by address."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "user"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "local"}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "local"
-    assert result["errors"] == {}
-    return result
 
 
 @pytest.fixture
@@ -100,13 +76,7 @@ async def test_user_flow_pins_certificate(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Hearth Hub"
-    assert result["data"] == {
-        CONF_HOST: "127.0.0.1",
-        CONF_PORT: emulator.port,
-        CONF_API_KEY: API_KEY,
-        CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
-        CONF_FINGERPRINT: emulator.fingerprint,
-    }
+    assert result["data"] == hub_entry_data(emulator)
     entry = result["result"]
     assert entry.unique_id == emulator.hub_id
     await hass.async_block_till_done()
@@ -197,7 +167,7 @@ async def test_user_flow_ca_mode_then_pin(
     assert result["step_id"] == "local"
     assert result["errors"] == {"base": "certificate_untrusted"}
     assert suggested_values(result)[CONF_CERTIFICATE_MODE] == CERTIFICATE_MODE_CA
-    assert emulator.stats.count("GET", "/api/v1/info") == 0
+    assert emulator.stats.count(*GET_INFO) == 0
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(host)
@@ -355,7 +325,7 @@ async def test_user_flow_field_errors(
     assert result["step_id"] == "local"
     assert result["errors"] == errors
     assert suggested_values(result) == user_input(host, api_key=api_key)
-    assert emulator.stats.count("GET", "/api/v1/info") == 0
+    assert emulator.stats.count(*GET_INFO) == 0
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(f"127.0.0.1:{emulator.port}")
@@ -463,7 +433,7 @@ async def test_reauth_keeps_the_pin(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "certificate_mismatch"}
-    assert emulator.stats.count("GET", "/api/v1/info") == 0
+    assert emulator.stats.count(*GET_INFO) == 0
     assert revoked_entry.data[CONF_API_KEY] == "revoked"
 
 
@@ -528,13 +498,7 @@ async def test_reconfigure(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert dict(mock_config_entry.data) == {
-        CONF_HOST: "127.0.0.1",
-        CONF_PORT: emulator.port,
-        CONF_API_KEY: READ_ONLY_KEY,
-        CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
-        CONF_FINGERPRINT: emulator.fingerprint,
-    }
+    assert dict(mock_config_entry.data) == hub_entry_data(emulator, READ_ONLY_KEY)
     await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.LOADED
 
@@ -610,7 +574,7 @@ async def test_options_flow_reloads(
     assert init_integration.state is ConfigEntryState.LOADED
     assert init_integration.runtime_data is not coordinator
     assert init_integration.runtime_data.update_interval == timedelta(seconds=120)
-    assert emulator.stats.count("GET", "/api/v1/state") == 2
+    assert emulator.stats.count(*GET_STATE) == 2
 
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     assert suggested_values(result) == {CONF_SCAN_INTERVAL: 120}

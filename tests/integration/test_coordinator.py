@@ -30,53 +30,28 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.hearth.api import DeviceCommand
 from custom_components.hearth.const import DOMAIN
-from custom_components.hearth.coordinator import HearthCoordinator
 from emulator import Emulator
 from tests.conftest import API_KEY
+from tests.integration.helpers import (
+    GET_STATE,
+    PATCH_DEVICE,
+    advance,
+    hub_entry,
+    setup_entry,
+    state_of,
+)
 
 pytestmark = pytest.mark.freeze_time("2025-01-01 00:00:00+00:00")
 
-STATE = ("GET", "/api/v1/state")
-PATCH = ("PATCH", "/api/v1/devices/{device_id}")
 COORDINATOR_LOGGER = "custom_components.hearth"
 #: One entity of each platform of the demo home, with its state at setup.
 LIGHT = "light.hallway_light"
 SWITCH = "switch.porch_switch"
 SENSOR = "sensor.living_room_climate_temperature"
-
-
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    """Let ``seconds`` pass and every poll that falls due run to its end."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-async def setup_entry(
-    hass: HomeAssistant, entry: MockConfigEntry, **options: Any
-) -> HearthCoordinator:
-    """Set up ``entry`` with ``options`` and return its coordinator."""
-    entry.add_to_hass(hass)
-    if options:
-        hass.config_entries.async_update_entry(entry, options=options)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    coordinator: HearthCoordinator = entry.runtime_data
-    return coordinator
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state; the entity must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 def available(hass: HomeAssistant, *entity_ids: str) -> bool:
@@ -107,6 +82,16 @@ def assert_no_traceback(caplog: pytest.LogCaptureFixture) -> None:
             assert "Traceback" not in caplog.handler.format(record)
 
 
+async def turn_on_porch_switch(hass: HomeAssistant) -> HomeAssistantError:
+    """Turn the porch switch on; return the error that the call raises."""
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: SWITCH}, blocking=True
+        )
+    assert err.value.translation_domain == DOMAIN
+    return err.value
+
+
 class FixedJitter:
     """Stands in for the coordinator's random source: always the largest jitter."""
 
@@ -129,19 +114,19 @@ async def test_one_request_per_poll_and_no_writes_without_changes(
     await setup_entry(hass, mock_config_entry)
     assert len(hearth_entity_ids(hass)) == 15
     assert hass.states.async_entity_ids_count() == 15
-    assert emulator.stats.count(*STATE) == 1
+    assert emulator.stats.count(*GET_STATE) == 1
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
 
     for polls in range(2, 5):
         await advance(hass, freezer, 30)
-        assert emulator.stats.count(*STATE) == polls
+        assert emulator.stats.count(*GET_STATE) == polls
     assert emulator.stats.total == 4
     assert emulator.stats.by_status[304] == 3
     assert events == []
 
     emulator.set_state("light-1", on=True)
     await advance(hass, freezer, 30)
-    assert emulator.stats.count(*STATE) == 5
+    assert emulator.stats.count(*GET_STATE) == 5
     assert emulator.stats.by_status[200] == 2
     assert [event.data["entity_id"] for event in events] == [LIGHT]
     assert state_of(hass, LIGHT) == STATE_ON
@@ -160,18 +145,7 @@ async def test_one_request_per_poll_for_a_large_home(
     )
     await emulator.start(host="127.0.0.1", port=0, cloud_port=None)
     try:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title="Big Hub",
-            unique_id=emulator.hub_id,
-            data={
-                "host": "127.0.0.1",
-                "port": emulator.port,
-                "api_key": API_KEY,
-                "certificate_mode": "pin",
-                "fingerprint": emulator.fingerprint,
-            },
-        )
+        entry = hub_entry(emulator, title="Big Hub")
         await setup_entry(hass, entry)
         assert len(hearth_entity_ids(hass)) > 200
         for device in list(emulator.home.devices)[:50]:
@@ -179,7 +153,7 @@ async def test_one_request_per_poll_for_a_large_home(
         await advance(hass, freezer, 30)
         await advance(hass, freezer, 30)
         assert emulator.stats.total == 3
-        assert emulator.stats.count(*STATE) == 3
+        assert emulator.stats.count(*GET_STATE) == 3
         assert await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await emulator.stop()
@@ -212,7 +186,7 @@ async def test_retry_after_is_respected_to_the_second(
     emulator.set_state("light-1", on=True)
 
     await advance(hass, freezer, 31)
-    assert emulator.stats.count(*STATE) == 2
+    assert emulator.stats.count(*GET_STATE) == 2
     assert emulator.stats.rate_limited == 1
     # The setup request leaves the window 60 s after it came: Retry-After 29
     # (an HTTP date has whole seconds only, so it says a little more).
@@ -227,7 +201,7 @@ async def test_retry_after_is_respected_to_the_second(
     assert emulator.stats.total == 2
 
     await advance(hass, freezer, 2)
-    assert emulator.stats.count(*STATE) == 3
+    assert emulator.stats.count(*GET_STATE) == 3
     assert emulator.stats.rate_limited == 1
     assert state_of(hass, LIGHT) == STATE_ON
 
@@ -257,7 +231,7 @@ async def test_rate_limit_keeps_the_last_state_until_it_is_stale(
         assert state_of(hass, LIGHT) == STATE_OFF
     assert unavailable_at == 301
     # Polls at 31 s (the scan interval), then every 61 s: 92, 153, 214, 275.
-    assert emulator.stats.count(*STATE) == 1 + 5
+    assert emulator.stats.count(*GET_STATE) == 1 + 5
     assert emulator.stats.rate_limited == 5
     assert isinstance(coordinator.last_exception, UpdateFailed)
     assert coordinator.last_exception.translation_key == "rate_limited_stale"
@@ -267,7 +241,7 @@ async def test_rate_limit_keeps_the_last_state_until_it_is_stale(
         await advance(hass, freezer, 1)
     assert available(hass, *entities)
     assert state_of(hass, LIGHT) == STATE_ON
-    assert emulator.stats.count(*STATE) == 1 + 5 + 1
+    assert emulator.stats.count(*GET_STATE) == 1 + 5 + 1
 
 
 @pytest.mark.usefixtures("restrict_platforms")
@@ -279,14 +253,16 @@ async def test_polls_stay_within_the_budget_and_keep_room_for_commands(
 ) -> None:
     """6 requests a minute with a 10 s scan interval: no 429, commands still fit."""
     emulator.set_rate_limit(6)
-    coordinator = await setup_entry(hass, mock_config_entry, **{CONF_SCAN_INTERVAL: 10})
+    coordinator = await setup_entry(
+        hass, mock_config_entry, options={CONF_SCAN_INTERVAL: 10}
+    )
     entities = hearth_entity_ids(hass)
     assert coordinator.governor.reserve == 2
 
-    polls = [emulator.stats.count(*STATE)]
+    polls = [emulator.stats.count(*GET_STATE)]
     for _ in range(300):
         await advance(hass, freezer, 1)
-        polls.append(emulator.stats.count(*STATE))
+        polls.append(emulator.stats.count(*GET_STATE))
         assert available(hass, *entities)
     assert emulator.stats.rate_limited == 0
     # At most limit - reserve = 4 polls in any 60 s, and not fewer either.
@@ -298,23 +274,19 @@ async def test_polls_stay_within_the_budget_and_keep_room_for_commands(
         await hass.services.async_call(
             SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: SWITCH}, blocking=True
         )
-    assert emulator.stats.count(*PATCH) == 2
+    assert emulator.stats.count(*PATCH_DEVICE) == 2
     assert emulator.stats.rate_limited == 0
 
     # The budget is spent: the third command is refused without a request.
-    with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: SWITCH}, blocking=True
-        )
-    assert err.value.translation_domain == DOMAIN
-    assert err.value.translation_key == "rate_limited"
-    assert err.value.translation_placeholders is not None
-    retry_after = err.value.translation_placeholders["retry_after"]
+    err = await turn_on_porch_switch(hass)
+    assert err.translation_key == "rate_limited"
+    assert err.translation_placeholders is not None
+    retry_after = err.translation_placeholders["retry_after"]
     assert int(retry_after) > 0
-    assert str(err.value) == (
+    assert str(err) == (
         f"The hub's rate limit is reached. Try again in {retry_after} seconds"
     )
-    assert emulator.stats.count(*PATCH) == 2
+    assert emulator.stats.count(*PATCH_DEVICE) == 2
     assert emulator.stats.total == polls[-1] + 2
 
     for _ in range(120):
@@ -344,7 +316,7 @@ async def test_backoff_grows_to_the_cap_and_resets(
     while len(times) < 7:
         await advance(hass, freezer, 1)
         second += 1
-        if emulator.stats.count(*STATE) > 1 + len(times):
+        if emulator.stats.count(*GET_STATE) > 1 + len(times):
             times.append(second)
         assert second < 2000
     gaps = [later - earlier for earlier, later in pairwise(times)]
@@ -360,11 +332,11 @@ async def test_backoff_grows_to_the_cap_and_resets(
 
     emulator.clear_faults()
     await advance(hass, freezer, 361)
-    assert emulator.stats.count(*STATE) == 9
+    assert emulator.stats.count(*GET_STATE) == 9
     assert coordinator.failures == 0
     assert coordinator.update_interval == timedelta(seconds=30)
     await advance(hass, freezer, 30)
-    assert emulator.stats.count(*STATE) == 10
+    assert emulator.stats.count(*GET_STATE) == 10
 
 
 @pytest.mark.parametrize(
@@ -404,7 +376,7 @@ async def test_unreachable_hub_logs_once_and_recovery_once(
         await advance(hass, freezer, delay)
     # Four polls, each retried once after the dropped connection.
     assert emulator.stats.dropped == 8
-    assert emulator.stats.count(*STATE) == 1 + 8
+    assert emulator.stats.count(*GET_STATE) == 1 + 8
     assert coordinator.failures == 4
     assert not available(hass, *entities)
 
@@ -412,7 +384,7 @@ async def test_unreachable_hub_logs_once_and_recovery_once(
     await advance(hass, freezer, 289)
     assert available(hass, *entities)
     await advance(hass, freezer, 30)
-    assert emulator.stats.count(*STATE) == 1 + 8 + 2
+    assert emulator.stats.count(*GET_STATE) == 1 + 8 + 2
 
     ours = [r for r in caplog.records if r.name.startswith(COORDINATOR_LOGGER)]
     errors = [r for r in ours if r.levelno >= logging.ERROR]
@@ -460,7 +432,7 @@ async def test_bad_answers_make_entities_unavailable(
     emulator.add_fault(**fault)
 
     await advance(hass, freezer, 30)
-    assert emulator.stats.count(*STATE) == 2
+    assert emulator.stats.count(*GET_STATE) == 2
     assert isinstance(coordinator.last_exception, UpdateFailed)
     assert coordinator.last_exception.translation_key == translation_key
     assert coordinator.failures == 1
@@ -496,7 +468,7 @@ async def test_revoked_key_starts_reauth_and_stops_polling(
     assert not available(hass, *entities)
 
     await advance(hass, freezer, 600)
-    assert emulator.stats.count(*STATE) == 2
+    assert emulator.stats.count(*GET_STATE) == 2
     assert mock_config_entry.state is ConfigEntryState.LOADED
 
 
@@ -571,16 +543,6 @@ async def test_offline_device_is_unavailable_alone(
 # Commands
 
 
-async def turn_on_porch_switch(hass: HomeAssistant) -> HomeAssistantError:
-    """Turn the porch switch on; return the error that the call raises."""
-    with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: SWITCH}, blocking=True
-        )
-    assert err.value.translation_domain == DOMAIN
-    return err.value
-
-
 @pytest.mark.parametrize(
     ("status", "translation_key", "placeholders"),
     [
@@ -606,7 +568,7 @@ async def test_command_errors_are_translated(
     err = await turn_on_porch_switch(hass)
     assert err.translation_key == translation_key
     assert err.translation_placeholders == placeholders
-    assert emulator.stats.count(*PATCH) == 1
+    assert emulator.stats.count(*PATCH_DEVICE) == 1
     assert state_of(hass, SWITCH) == STATE_OFF
     assert coordinator.failures == 0
     assert hass.config_entries.flow.async_progress() == []
@@ -669,7 +631,7 @@ async def test_command_rate_limited_by_the_hub_holds_the_polls(
     assert available(hass, SWITCH)
 
     await advance(hass, freezer, 2)
-    assert emulator.stats.count(*STATE) == 2
+    assert emulator.stats.count(*GET_STATE) == 2
     assert emulator.stats.rate_limited == 1
 
 
@@ -696,11 +658,11 @@ async def test_command_answer_waits_while_the_poll_fails(
         emulator.hub_id, "switch-1", DeviceCommand(on=True)
     )
     await hass.async_block_till_done()
-    assert emulator.stats.count(*PATCH) == 1
+    assert emulator.stats.count(*PATCH_DEVICE) == 1
     assert coordinator.data.devices[emulator.hub_id, "switch-1"].state.on is True
     assert events == []
 
     emulator.clear_faults()
     await advance(hass, freezer, 37)
     assert state_of(hass, SWITCH) == STATE_ON
-    assert emulator.stats.count(*PATCH) == 1
+    assert emulator.stats.count(*PATCH_DEVICE) == 1

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 import json
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -21,6 +17,7 @@ from syrupy.matchers import path_type
 
 from emulator import Emulator
 from tests.conftest import API_KEY
+from tests.integration.helpers import advance
 
 #: What differs from one emulator run to the next.
 VARYING = path_type({"entry.data.fingerprint": (str,), "entry.data.port": (int,)})
@@ -58,9 +55,7 @@ async def test_diagnostics_while_the_hub_fails(
     """The polling section shows the failures; the last good state stays."""
     emulator.add_fault("server_error")
     for seconds in (30, 37):
-        freezer.tick(timedelta(seconds=seconds))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
+        await advance(hass, freezer, seconds)
 
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration

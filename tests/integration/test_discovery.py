@@ -14,7 +14,6 @@ from ipaddress import IPv4Address, ip_address
 import json
 from pathlib import Path
 import re
-import socket
 from typing import Any
 from unittest.mock import patch
 import xml.etree.ElementTree as ET
@@ -24,7 +23,6 @@ from homeassistant.config_entries import (
     SOURCE_DHCP,
     SOURCE_IGNORE,
     SOURCE_SSDP,
-    SOURCE_USER,
     SOURCE_ZEROCONF,
     ConfigEntryState,
     ConfigFlowResult,
@@ -45,7 +43,6 @@ import pytest_socket
 
 from custom_components.hearth.const import (
     CERTIFICATE_MODE_CA,
-    CERTIFICATE_MODE_PIN,
     CONF_CERTIFICATE_MODE,
     CONF_FINGERPRINT,
     DOMAIN,
@@ -58,7 +55,15 @@ from emulator.advertise import (
     description_xml,
     hub_udn,
 )
-from tests.conftest import API_KEY, READ_ONLY_KEY
+from tests.conftest import API_KEY, READ_ONLY_KEY, free_port
+from tests.integration.helpers import (
+    GET_STATE,
+    hub_entry,
+    hub_entry_data,
+    setup_entry,
+    start_user_flow,
+    user_input,
+)
 
 STRINGS = json.loads(
     (
@@ -183,13 +188,6 @@ async def confirm(hass: HomeAssistant, flow_id: str, api_key: str) -> ConfigFlow
     return result
 
 
-def free_port() -> int:
-    """Return a loopback port on which nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def hub_flows(hass: HomeAssistant) -> list[Any]:
     """Return the Hearth flows in progress."""
     return list(hass.config_entries.flow.async_progress_by_handler(DOMAIN))
@@ -219,22 +217,9 @@ async def loaded_entry(
     hass: HomeAssistant, wildcard_hub: Emulator, restrict_platforms: None
 ) -> MockConfigEntry:
     """Set up an entry for the wildcard hub, reached at 127.0.0.1."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Hearth Hub",
-        unique_id=wildcard_hub.hub_id,
-        data={
-            CONF_HOST: "127.0.0.1",
-            CONF_PORT: wildcard_hub.port,
-            CONF_API_KEY: API_KEY,
-            CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
-            CONF_FINGERPRINT: wildcard_hub.fingerprint,
-        },
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert wildcard_hub.stats.count("GET", "/api/v1/state") == 1
+    entry = hub_entry(wildcard_hub)
+    await setup_entry(hass, entry)
+    assert wildcard_hub.stats.count(*GET_STATE) == 1
     return entry
 
 
@@ -260,13 +245,7 @@ async def test_zeroconf_adds_hub(hass: HomeAssistant, emulator: Emulator) -> Non
     result = await confirm(hass, result["flow_id"], API_KEY)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Hearth Hub"
-    assert result["data"] == {
-        CONF_HOST: "127.0.0.1",
-        CONF_PORT: emulator.port,
-        CONF_API_KEY: API_KEY,
-        CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
-        CONF_FINGERPRINT: emulator.fingerprint,
-    }
+    assert result["data"] == hub_entry_data(emulator)
     assert result["result"].unique_id == emulator.hub_id
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
@@ -460,13 +439,7 @@ async def test_dhcp_adds_unknown_hub(hass: HomeAssistant, emulator: Emulator) ->
         result = await confirm(hass, result["flow_id"], API_KEY)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Hearth Hub"
-    assert result["data"] == {
-        CONF_HOST: "127.0.0.1",
-        CONF_PORT: emulator.port,
-        CONF_API_KEY: API_KEY,
-        CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
-        CONF_FINGERPRINT: emulator.fingerprint,
-    }
+    assert result["data"] == hub_entry_data(emulator)
     assert result["result"].unique_id == emulator.hub_id
 
 
@@ -550,7 +523,7 @@ async def test_zeroconf_moves_loaded_entry(
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert loaded_entry.runtime_data is not coordinator
-    assert wildcard_hub.stats.count("GET", "/api/v1/state") == 2
+    assert wildcard_hub.stats.count(*GET_STATE) == 2
 
 
 async def test_zeroconf_same_address_does_not_reload(
@@ -563,7 +536,7 @@ async def test_zeroconf_same_address_does_not_reload(
     assert result["reason"] == "already_configured"
     await hass.async_block_till_done()
     assert loaded_entry.runtime_data is coordinator
-    assert wildcard_hub.stats.count("GET", "/api/v1/state") == 1
+    assert wildcard_hub.stats.count(*GET_STATE) == 1
 
 
 async def test_dhcp_moves_registered_hub(
@@ -676,19 +649,9 @@ async def test_manual_setup_while_discovered(
 ) -> None:
     """Adding the hub by address while it is offered ends the offer."""
     await discover(hass, SOURCE_ZEROCONF, zeroconf_info(emulator))
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "local"}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_HOST: f"127.0.0.1:{emulator.port}",
-            CONF_API_KEY: API_KEY,
-            CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
-        },
+        result["flow_id"], user_input(f"127.0.0.1:{emulator.port}")
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == emulator.hub_id

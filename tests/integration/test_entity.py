@@ -7,15 +7,11 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.hearth.const import DEFAULT_SCAN_INTERVAL, DOMAIN
+from custom_components.hearth.const import DOMAIN
 from emulator import Emulator
-
-GET_STATE = ("GET", "/api/v1/state")
+from tests.integration.helpers import GET_STATE, async_poll
 
 #: The devices of the demo home: id, name, model, firmware and entity count.
 DEMO_DEVICES = [
@@ -29,13 +25,6 @@ DEMO_DEVICES = [
     ("sensor-2", "Garden Light Level", "HX-10", "3.0.1", 2),
     ("sensor-3", "Energy Meter", "HE-10", "1.1.0", 2),
 ]
-
-
-async def _async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let one scan interval pass, so that the coordinator polls the hub."""
-    freezer.tick(DEFAULT_SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def _hub_device(
@@ -147,7 +136,7 @@ async def test_device_info_follows_hub(
         "light-2", {"name": "Reading Lamp", "model": "HL-21", "firmware": "2.2.0"}
     )
     emulator.update_hub(firmware="1.5.0")
-    await _async_poll(hass, freezer)
+    await async_poll(hass, freezer)
     device = _device(device_registry, emulator, "light-2")
     assert device is not None
     assert device.name == "Reading Lamp"
@@ -174,7 +163,7 @@ async def test_user_name_kept(
     assert device is not None
     device_registry.async_update_device(device.id, name_by_user="Entrance")
     emulator.update_device("light-1", {"name": "Front Hall", "firmware": "2.0.4"})
-    await _async_poll(hass, freezer)
+    await async_poll(hass, freezer)
     device = _device(device_registry, emulator, "light-1")
     assert device is not None
     assert device.name_by_user == "Entrance"
@@ -198,7 +187,7 @@ async def test_writes_only_changes(
     assert len(before) == 3
 
     emulator.set_state("sensor-1", temperature=25.0)
-    await _async_poll(hass, freezer)
+    await async_poll(hass, freezer)
     after = {
         entity_id: state.last_reported
         for entity_id in before
@@ -210,7 +199,7 @@ async def test_writes_only_changes(
     assert after[humidity] > before[humidity]
 
     gets = emulator.stats.count(*GET_STATE)
-    await _async_poll(hass, freezer)
+    await async_poll(hass, freezer)
     assert emulator.stats.count(*GET_STATE) == gets + 1
     again = {
         entity_id: state.last_reported
@@ -226,7 +215,7 @@ async def test_availability_written(
 ) -> None:
     """Going offline is written even though the device's readings are unchanged."""
     emulator.set_online("switch-2", False)
-    await _async_poll(hass, freezer)
+    await async_poll(hass, freezer)
     for entity_id in (
         "switch.coffee_machine_plug",
         "sensor.coffee_machine_plug_power",
@@ -258,7 +247,7 @@ async def test_new_device_behind_hub(
             "capabilities": {"dimmable": True},
         }
     )
-    await _async_poll(hass, freezer)
+    await async_poll(hass, freezer)
     device = _device(device_registry, emulator, "light-9")
     assert device is not None
     assert device.via_device_id == _hub_device(device_registry, emulator).id

@@ -12,27 +12,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.hearth import local_hub_url
 from custom_components.hearth.const import DOMAIN
 from emulator import Emulator
 from tests.conftest import API_KEY
-
-STATE = ("GET", "/api/v1/state")
-
-
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    """Let ``seconds`` pass and everything that falls due run to its end."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+from tests.integration.helpers import GET_STATE, add_entry, advance, setup_entry
 
 
 async def test_setup_and_unload(
@@ -40,7 +27,7 @@ async def test_setup_and_unload(
 ) -> None:
     """The entry loads with one GET /state and unloads cleanly."""
     assert init_integration.state is ConfigEntryState.LOADED
-    assert emulator.stats.count("GET", "/api/v1/state") == 1
+    assert emulator.stats.count(*GET_STATE) == 1
     assert hass.states.async_entity_ids_count() > 0
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     assert init_integration.state is ConfigEntryState.NOT_LOADED
@@ -51,9 +38,7 @@ async def test_setup_with_a_rejected_key_starts_reauth(
 ) -> None:
     """A 401 at setup is a setup error with a reauth flow, not a retry."""
     emulator.revoke_key(API_KEY)
-    mock_config_entry.add_to_hass(hass)
-    assert not await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert not await add_entry(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
     assert emulator.stats.by_status[401] == 1
@@ -84,19 +69,17 @@ async def test_setup_retries_while_the_hub_fails(
 ) -> None:
     """A transient failure at setup is ConfigEntryNotReady; setup then retries."""
     emulator.add_fault(**fault)
-    mock_config_entry.add_to_hass(hass)
-    assert not await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert not await add_entry(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert emulator.stats.count(*STATE) == requests
+    assert emulator.stats.count(*GET_STATE) == requests
     assert hass.config_entries.flow.async_progress() == []
     assert hass.states.async_entity_ids_count() == 0
 
     emulator.clear_faults()
     await advance(hass, freezer, 120)
     assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert emulator.stats.count(*STATE) == requests + 1
+    assert emulator.stats.count(*GET_STATE) == requests + 1
     assert hass.states.async_entity_ids_count() > 0
 
 
@@ -112,7 +95,7 @@ async def test_new_options_reload_the_entry(
     hass.config_entries.async_update_entry(init_integration, title="Renamed Hub")
     await hass.async_block_till_done()
     assert init_integration.runtime_data is coordinator
-    assert emulator.stats.count(*STATE) == 1
+    assert emulator.stats.count(*GET_STATE) == 1
 
     hass.config_entries.async_update_entry(
         init_integration, options={CONF_SCAN_INTERVAL: 120}
@@ -121,12 +104,12 @@ async def test_new_options_reload_the_entry(
     reloaded = init_integration.runtime_data
     assert reloaded is not coordinator
     assert reloaded.scan_interval == timedelta(seconds=120)
-    assert emulator.stats.count(*STATE) == 2
+    assert emulator.stats.count(*GET_STATE) == 2
 
     await advance(hass, freezer, 119)
-    assert emulator.stats.count(*STATE) == 2
+    assert emulator.stats.count(*GET_STATE) == 2
     await advance(hass, freezer, 1)
-    assert emulator.stats.count(*STATE) == 3
+    assert emulator.stats.count(*GET_STATE) == 3
 
 
 @pytest.mark.parametrize(
@@ -152,9 +135,7 @@ async def test_remove_device_only_once_the_hub_no_longer_has_it(
 ) -> None:
     """A device the hub still reports cannot be removed; one it forgot can."""
     assert await async_setup_component(hass, "config", {})
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_entry(hass, mock_config_entry)
     entry_id = mock_config_entry.entry_id
     hub = device_registry.async_get_device({(DOMAIN, emulator.hub_id)})
     lamp = device_registry.async_get_device({(DOMAIN, f"{emulator.hub_id}_light-2")})

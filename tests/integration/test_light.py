@@ -40,18 +40,14 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 import voluptuous as vol
 
-from custom_components.hearth.const import DEFAULT_SCAN_INTERVAL
 from emulator import Emulator
 from tests.conftest import READ_ONLY_KEY
-
-GET_STATE = ("GET", "/api/v1/state")
-PATCH_DEVICE = ("PATCH", "/api/v1/devices/{device_id}")
+from tests.integration.helpers import GET_STATE, PATCH_DEVICE, async_poll, setup_entry
 
 HALLWAY = "light.hallway_light"
 DESK = "light.desk_lamp"
@@ -81,13 +77,6 @@ def commands(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Commands:
 
     monkeypatch.setattr(home, "command", record)
     return received
-
-
-async def _async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let one scan interval pass, so that the coordinator polls the hub."""
-    freezer.tick(DEFAULT_SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def _async_call(service: str, hass: HomeAssistant, **data: Any) -> None:
@@ -180,7 +169,7 @@ async def test_color_mode_reported(
 ) -> None:
     """The colour mode follows the hub, within the modes the light supports."""
     emulator.set_state(device_id, on=True, brightness=42, color_mode=reported)
-    await _async_poll(hass, freezer)
+    await async_poll(hass, freezer)
     state = hass.states.get(entity_id)
     assert state is not None
     assert state.state == STATE_ON
@@ -435,7 +424,7 @@ async def test_state_follows_hub(
     emulator.set_state("light-2", brightness=12)
     emulator.set_state("light-4", on=False, effect="fireplace")
     emulator.set_state("light-1", on=None)
-    await _async_poll(hass, freezer)
+    await async_poll(hass, freezer)
     desk = hass.states.get(DESK)
     assert desk is not None
     assert desk.attributes[ATTR_BRIGHTNESS] == 12
@@ -446,7 +435,7 @@ async def test_state_follows_hub(
     assert hallway is not None
     assert hallway.state == STATE_UNKNOWN
     emulator.set_state("light-4", on=True, effect=None)
-    await _async_poll(hass, freezer)
+    await async_poll(hass, freezer)
     strip = hass.states.get(STRIP)
     assert strip is not None
     assert strip.attributes[ATTR_EFFECT] == EFFECT_OFF
@@ -459,13 +448,11 @@ async def test_read_only_key(
     restrict_platforms: None,
 ) -> None:
     """A read-only key shows every state, and a command says why it fails."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
+    await setup_entry(
+        hass,
         mock_config_entry,
         data={**mock_config_entry.data, CONF_API_KEY: READ_ONLY_KEY},
     )
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
     state = hass.states.get(DESK)
     assert state is not None
     assert state.state == STATE_ON
@@ -497,7 +484,7 @@ async def test_device_offline(
     assert str(exc.value).startswith("The device is offline")
     assert emulator.home.get("light-2").state.on is True
 
-    await _async_poll(hass, freezer)
+    await async_poll(hass, freezer)
     state = hass.states.get(DESK)
     assert state is not None
     assert state.state == STATE_UNAVAILABLE
@@ -507,7 +494,7 @@ async def test_device_offline(
     assert len(commands) == 1
 
     emulator.set_online("light-2", True)
-    await _async_poll(hass, freezer)
+    await async_poll(hass, freezer)
     state = hass.states.get(DESK)
     assert state is not None
     assert state.state == STATE_ON

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -17,7 +16,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -25,25 +23,9 @@ from custom_components.hearth.const import CONF_FINGERPRINT, DOMAIN
 from custom_components.hearth.coordinator import certificate_issue_id
 from custom_components.hearth.repairs import async_create_fix_flow
 from emulator import Emulator
+from tests.integration.helpers import GET_STATE, advance, state_of
 
-STATE = ("GET", "/api/v1/state")
 LIGHT = "light.hallway_light"
-
-
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    """Let ``seconds`` pass and every poll that falls due run to its end."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state; the entity must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 async def start_fix_flow(
@@ -92,7 +74,7 @@ async def test_rotated_certificate_is_repaired(
     assert coordinator.last_exception.translation_key == "certificate_changed"
     assert state_of(hass, LIGHT) == STATE_UNAVAILABLE
     # The handshake fails before any request reaches the hub.
-    assert emulator.stats.count(*STATE) == 1
+    assert emulator.stats.count(*GET_STATE) == 1
 
     # Later failed polls leave the issue as it is.
     await advance(hass, freezer, 37)
@@ -117,7 +99,7 @@ async def test_rotated_certificate_is_repaired(
     assert entry.runtime_data is not coordinator
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     assert state_of(hass, LIGHT) == STATE_OFF
-    assert emulator.stats.count(*STATE) == 2
+    assert emulator.stats.count(*GET_STATE) == 2
 
 
 @pytest.mark.usefixtures("restrict_platforms")

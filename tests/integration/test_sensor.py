@@ -17,16 +17,13 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.hearth.const import DEFAULT_SCAN_INTERVAL
 from emulator import Emulator
 from tests.conftest import READ_ONLY_KEY
-
-GET_STATE = ("GET", "/api/v1/state")
+from tests.integration.helpers import GET_STATE, async_poll, setup_entry, state_of
 
 TEMPERATURE = "sensor.living_room_climate_temperature"
 HUMIDITY = "sensor.living_room_climate_humidity"
@@ -56,19 +53,6 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         yield
 
 
-async def _async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let one scan interval pass, so that the coordinator polls the hub."""
-    freezer.tick(DEFAULT_SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
-
-
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_entities(
     hass: HomeAssistant,
@@ -89,7 +73,7 @@ async def test_signal_strength_disabled_by_default(
     assert entry is not None
     assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert hass.states.get(SIGNAL) is None
-    assert _state(hass, TEMPERATURE) == "21.4"
+    assert state_of(hass, TEMPERATURE) == "21.4"
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
@@ -104,20 +88,20 @@ async def test_readings_follow_hub(
     emulator.set_state("sensor-2", illuminance=1234)
     emulator.set_state("sensor-3", power=99.5, energy=1600.25)
     emulator.set_state("switch-2", power=1200.0, energy=13.5)
-    assert _state(hass, TEMPERATURE) == "21.4"
+    assert state_of(hass, TEMPERATURE) == "21.4"
 
-    await _async_poll(hass, freezer)
+    await async_poll(hass, freezer)
 
     assert emulator.stats.count(*GET_STATE) == gets + 1
-    assert _state(hass, TEMPERATURE) == "23.7"
-    assert _state(hass, HUMIDITY) == "51.5"
-    assert _state(hass, CLIMATE_BATTERY) == "12"
-    assert _state(hass, SIGNAL) == "-80"
-    assert _state(hass, ILLUMINANCE) == "1234"
-    assert _state(hass, METER_POWER) == "99.5"
-    assert _state(hass, METER_ENERGY) == "1600.25"
-    assert _state(hass, PLUG_POWER) == "1200.0"
-    assert _state(hass, PLUG_ENERGY) == "13.5"
+    assert state_of(hass, TEMPERATURE) == "23.7"
+    assert state_of(hass, HUMIDITY) == "51.5"
+    assert state_of(hass, CLIMATE_BATTERY) == "12"
+    assert state_of(hass, SIGNAL) == "-80"
+    assert state_of(hass, ILLUMINANCE) == "1234"
+    assert state_of(hass, METER_POWER) == "99.5"
+    assert state_of(hass, METER_ENERGY) == "1600.25"
+    assert state_of(hass, PLUG_POWER) == "1200.0"
+    assert state_of(hass, PLUG_ENERGY) == "13.5"
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -128,8 +112,8 @@ async def test_drift(
     changed = {device.id for device in emulator.drift()}
     assert "sensor-1" in changed
     temperature = emulator.home.get("sensor-1").state.temperature
-    await _async_poll(hass, freezer)
-    assert _state(hass, TEMPERATURE) == str(temperature)
+    await async_poll(hass, freezer)
+    assert state_of(hass, TEMPERATURE) == str(temperature)
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -138,12 +122,12 @@ async def test_missing_reading(
 ) -> None:
     """A reading the hub stops sending becomes unknown, then comes back."""
     emulator.set_state("sensor-1", humidity=None)
-    await _async_poll(hass, freezer)
-    assert _state(hass, HUMIDITY) == STATE_UNKNOWN
-    assert _state(hass, TEMPERATURE) == "21.4"
+    await async_poll(hass, freezer)
+    assert state_of(hass, HUMIDITY) == STATE_UNKNOWN
+    assert state_of(hass, TEMPERATURE) == "21.4"
     emulator.set_state("sensor-1", humidity=40)
-    await _async_poll(hass, freezer)
-    assert _state(hass, HUMIDITY) == "40"
+    await async_poll(hass, freezer)
+    assert state_of(hass, HUMIDITY) == "40"
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -152,14 +136,14 @@ async def test_offline_sensor(
 ) -> None:
     """The readings of an offline device are unavailable until it is back."""
     emulator.set_online("sensor-2", False)
-    await _async_poll(hass, freezer)
-    assert _state(hass, ILLUMINANCE) == STATE_UNAVAILABLE
-    assert _state(hass, "sensor.garden_light_level_battery") == STATE_UNAVAILABLE
-    assert _state(hass, TEMPERATURE) == "21.4"
+    await async_poll(hass, freezer)
+    assert state_of(hass, ILLUMINANCE) == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.garden_light_level_battery") == STATE_UNAVAILABLE
+    assert state_of(hass, TEMPERATURE) == "21.4"
     emulator.set_online("sensor-2", True)
-    await _async_poll(hass, freezer)
-    assert _state(hass, ILLUMINANCE) == "320"
-    assert _state(hass, "sensor.garden_light_level_battery") == "64"
+    await async_poll(hass, freezer)
+    assert state_of(hass, ILLUMINANCE) == "320"
+    assert state_of(hass, "sensor.garden_light_level_battery") == "64"
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -168,16 +152,16 @@ async def test_hub_unreachable(
 ) -> None:
     """Every reading is unavailable while the hub fails, and returns after."""
     fault = emulator.add_fault("server_error", target="hub", path="/api/v1/state")
-    await _async_poll(hass, freezer)
-    assert _state(hass, TEMPERATURE) == STATE_UNAVAILABLE
-    assert _state(hass, PLUG_POWER) == STATE_UNAVAILABLE
+    await async_poll(hass, freezer)
+    assert state_of(hass, TEMPERATURE) == STATE_UNAVAILABLE
+    assert state_of(hass, PLUG_POWER) == STATE_UNAVAILABLE
     emulator.remove_fault(fault.id)
     emulator.set_state("sensor-1", temperature=19.5)
     # The coordinator backs off after a failure; two intervals cover it.
-    await _async_poll(hass, freezer)
-    await _async_poll(hass, freezer)
-    assert _state(hass, TEMPERATURE) == "19.5"
-    assert _state(hass, PLUG_POWER) == "45.0"
+    await async_poll(hass, freezer)
+    await async_poll(hass, freezer)
+    assert state_of(hass, TEMPERATURE) == "19.5"
+    assert state_of(hass, PLUG_POWER) == "45.0"
 
 
 async def test_read_only_key(
@@ -188,15 +172,13 @@ async def test_read_only_key(
     restrict_platforms: None,
 ) -> None:
     """A read-only key reads every sensor."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
+    await setup_entry(
+        hass,
         mock_config_entry,
         data={**mock_config_entry.data, CONF_API_KEY: READ_ONLY_KEY},
     )
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert _state(hass, TEMPERATURE) == "21.4"
-    assert _state(hass, METER_ENERGY) == "1534.2"
+    assert state_of(hass, TEMPERATURE) == "21.4"
+    assert state_of(hass, METER_ENERGY) == "1534.2"
     emulator.set_state("sensor-1", temperature=22.0)
-    await _async_poll(hass, freezer)
-    assert _state(hass, TEMPERATURE) == "22.0"
+    await async_poll(hass, freezer)
+    assert state_of(hass, TEMPERATURE) == "22.0"

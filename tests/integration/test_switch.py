@@ -21,17 +21,19 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.hearth.const import DEFAULT_SCAN_INTERVAL
 from emulator import Emulator
 from tests.conftest import READ_ONLY_KEY
-
-GET_STATE = ("GET", "/api/v1/state")
-PATCH_DEVICE = ("PATCH", "/api/v1/devices/{device_id}")
+from tests.integration.helpers import (
+    GET_STATE,
+    PATCH_DEVICE,
+    async_poll,
+    setup_entry,
+    state_of,
+)
 
 PORCH = "switch.porch_switch"
 PLUG = "switch.coffee_machine_plug"
@@ -44,23 +46,10 @@ def platforms() -> list[Platform]:
     return [Platform.SWITCH]
 
 
-async def _async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let one scan interval pass, so that the coordinator polls the hub."""
-    freezer.tick(DEFAULT_SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 async def _async_call(service: str, hass: HomeAssistant, entity_id: str) -> None:
     await hass.services.async_call(
         SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity_id}, blocking=True
     )
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 async def test_entities(
@@ -94,10 +83,10 @@ async def test_switching(
 ) -> None:
     """A command reaches the hub and shows in HA at once, without a GET."""
     gets = emulator.stats.count(*GET_STATE)
-    assert _state(hass, entity_id) == before
+    assert state_of(hass, entity_id) == before
     await _async_call(service, hass, entity_id)
     assert emulator.home.get(device_id).state.on is (after == STATE_ON)
-    assert _state(hass, entity_id) == after
+    assert state_of(hass, entity_id) == after
     assert emulator.stats.count(*PATCH_DEVICE) == 1
     await hass.async_block_till_done(wait_background_tasks=True)
     assert emulator.stats.count(*GET_STATE) == gets
@@ -110,11 +99,11 @@ async def test_outlet_power_follows_command(
 ) -> None:
     """The hub's answer to a command updates the outlet's power reading too."""
     gets = emulator.stats.count(*GET_STATE)
-    assert _state(hass, PLUG_POWER) == "45.0"
+    assert state_of(hass, PLUG_POWER) == "45.0"
     await _async_call(SERVICE_TURN_OFF, hass, PLUG)
-    assert _state(hass, PLUG_POWER) == "0.0"
+    assert state_of(hass, PLUG_POWER) == "0.0"
     await _async_call(SERVICE_TURN_ON, hass, PLUG)
-    assert _state(hass, PLUG_POWER) == "45.0"
+    assert state_of(hass, PLUG_POWER) == "45.0"
     await hass.async_block_till_done(wait_background_tasks=True)
     assert emulator.stats.count(*GET_STATE) == gets
 
@@ -126,9 +115,9 @@ async def test_state_follows_hub(
     """A switch flipped by hand shows after the next poll."""
     emulator.set_state("switch-1", on=True)
     emulator.set_state("switch-2", on=False)
-    await _async_poll(hass, freezer)
-    assert _state(hass, PORCH) == STATE_ON
-    assert _state(hass, PLUG) == STATE_OFF
+    await async_poll(hass, freezer)
+    assert state_of(hass, PORCH) == STATE_ON
+    assert state_of(hass, PLUG) == STATE_OFF
 
 
 async def test_read_only_key(
@@ -138,21 +127,19 @@ async def test_read_only_key(
     restrict_platforms: None,
 ) -> None:
     """A read-only key shows the switches, and a command says why it fails."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
+    await setup_entry(
+        hass,
         mock_config_entry,
         data={**mock_config_entry.data, CONF_API_KEY: READ_ONLY_KEY},
     )
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert _state(hass, PLUG) == STATE_ON
+    assert state_of(hass, PLUG) == STATE_ON
     with pytest.raises(HomeAssistantError) as exc:
         await _async_call(SERVICE_TURN_OFF, hass, PLUG)
     assert exc.value.translation_domain == "hearth"
     assert exc.value.translation_key == "read_only"
     assert emulator.stats.count(*PATCH_DEVICE) == 1
     assert emulator.home.get("switch-2").state.on is True
-    assert _state(hass, PLUG) == STATE_ON
+    assert state_of(hass, PLUG) == STATE_ON
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -165,9 +152,9 @@ async def test_device_offline(
         await _async_call(SERVICE_TURN_ON, hass, PORCH)
     assert exc.value.translation_key == "device_offline"
     assert emulator.home.get("switch-1").state.on is False
-    await _async_poll(hass, freezer)
-    assert _state(hass, PORCH) == STATE_UNAVAILABLE
-    assert _state(hass, PLUG) == STATE_ON
+    await async_poll(hass, freezer)
+    assert state_of(hass, PORCH) == STATE_UNAVAILABLE
+    assert state_of(hass, PLUG) == STATE_ON
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -180,8 +167,8 @@ async def test_server_error(hass: HomeAssistant, emulator: Emulator) -> None:
     assert exc.value.translation_key == "server_error"
     assert emulator.stats.count(*PATCH_DEVICE) == 1
     assert emulator.home.get("switch-1").state.on is False
-    assert _state(hass, PORCH) == STATE_OFF
+    assert state_of(hass, PORCH) == STATE_OFF
     emulator.clear_faults()
     await _async_call(SERVICE_TURN_ON, hass, PORCH)
     assert emulator.home.get("switch-1").state.on is True
-    assert _state(hass, PORCH) == STATE_ON
+    assert state_of(hass, PORCH) == STATE_ON
