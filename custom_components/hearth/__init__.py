@@ -67,7 +67,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> bo
             if data[CONF_CERTIFICATE_MODE] == CERTIFICATE_MODE_PIN
             else True,
         )
-        source = LocalHubSource(client)
+        source = LocalHubSource(client, entry.unique_id)
         configuration_url = local_hub_url(data[CONF_HOST], data[CONF_PORT])
     scan_interval = timedelta(
         seconds=entry.options.get(

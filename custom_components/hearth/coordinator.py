@@ -10,7 +10,11 @@ import random
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    HomeAssistantError,
+)
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -29,6 +33,7 @@ from .api import (
     HearthRateLimitError,
     HearthRequestError,
     HearthServerError,
+    HearthUnsupportedVersionError,
     HubInfo,
     HubState,
 )
@@ -41,7 +46,7 @@ from .const import (
     MIN_STALE_AFTER,
 )
 from .rate_limit import RateGovernor
-from .source import HearthSource
+from .source import HearthSource, HubMismatchError
 
 type HearthConfigEntry = ConfigEntry[HearthCoordinator]
 type DeviceKey = tuple[str, str]
@@ -172,6 +177,12 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         except (HearthAuthenticationError, HearthForbiddenError) as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except HearthUnsupportedVersionError as err:
+            raise ConfigEntryError(
+                translation_domain=DOMAIN,
+                translation_key="unsupported_version",
+                translation_placeholders={"api_version": err.api_version},
             ) from err
         except HearthError as err:
             self.failures += 1
@@ -342,6 +353,13 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
                 self.source.async_command(hub_id, device_id, command)
             )
         except HearthError as err:
+            if (
+                isinstance(err, HearthRequestError)
+                and err.code == "device_offline"
+                and (known := self.data.devices.get((hub_id, device_id)))
+            ):
+                # Show it at once rather than at the next poll.
+                self._apply_device(hub_id, replace(known, online=False))
             raise self._command_error(err) from err
         self._apply_device(hub_id, device)
 
@@ -380,6 +398,8 @@ def _update_error_key(err: HearthError) -> str:
     """Return the translation key that explains a failed request."""
     if isinstance(err, HearthCertificateError):
         return "certificate_changed"
+    if isinstance(err, HubMismatchError):
+        return "wrong_hub"
     if isinstance(err, HearthConnectionError):
         return "cannot_connect"
     if isinstance(err, HearthServerError):

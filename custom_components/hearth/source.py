@@ -4,7 +4,25 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .api import Device, DeviceCommand, HearthHubClient, HubState, RateLimitInfo
+from .api import (
+    SUPPORTED_API_MAJOR,
+    Device,
+    DeviceCommand,
+    HearthError,
+    HearthHubClient,
+    HearthUnsupportedVersionError,
+    HubState,
+    RateLimitInfo,
+)
+
+
+class HubMismatchError(HearthError):
+    """Another hub than the configured one answers at the address."""
+
+    def __init__(self, hub_id: str) -> None:
+        """Keep the id of the hub that answered; it is also the message."""
+        super().__init__(hub_id)
+        self.hub_id = hub_id
 
 
 class HearthSource(Protocol):
@@ -29,9 +47,10 @@ class HearthSource(Protocol):
 class LocalHubSource:
     """One hub reached over the local network."""
 
-    def __init__(self, client: HearthHubClient) -> None:
-        """Wrap the hub's client."""
+    def __init__(self, client: HearthHubClient, hub_id: str | None) -> None:
+        """Wrap the client of the hub with id ``hub_id``."""
         self.client = client
+        self.hub_id = hub_id
 
     @property
     def rate_limit(self) -> RateLimitInfo | None:
@@ -43,8 +62,20 @@ class LocalHubSource:
         return 1
 
     async def async_fetch(self) -> dict[str, HubState]:
-        """Return the hub's state."""
+        """Return the hub's state, once it is known to be the configured hub.
+
+        Every /state names its hub, so checking costs no request: a device
+        that took over the hub's address, or a hub updated to an API this
+        integration does not speak, is caught at the next poll.
+        """
         state = await self.client.async_get_state()
+        if state.hub.api_major != SUPPORTED_API_MAJOR:
+            raise HearthUnsupportedVersionError(
+                f"Hub API version {state.hub.api_version} is not supported",
+                api_version=state.hub.api_version,
+            )
+        if self.hub_id is not None and state.hub.id != self.hub_id:
+            raise HubMismatchError(state.hub.id)
         return {state.hub.id: state}
 
     async def async_command(

@@ -39,8 +39,10 @@ from tests.conftest import API_KEY
 from tests.integration.helpers import (
     GET_STATE,
     PATCH_DEVICE,
+    add_entry,
     advance,
     hub_entry,
+    hub_entry_data,
     setup_entry,
     state_of,
 )
@@ -666,3 +668,75 @@ async def test_command_answer_waits_while_the_poll_fails(
     await advance(hass, freezer, 37)
     assert state_of(hass, SWITCH) == STATE_ON
     assert emulator.stats.count(*PATCH_DEVICE) == 1
+
+
+# Identity of the hub
+
+
+async def test_another_hub_at_the_address_is_refused(
+    hass: HomeAssistant, emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The entry of another hub does not take over the hub at its address."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Kitchen hub",
+        unique_id="hearth-0ther0",
+        data=hub_entry_data(emulator),
+    )
+    assert not await add_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert f"Another hub ({emulator.hub_id}) now answers" in caplog.text
+    assert hearth_entity_ids(hass) == []
+    assert dr.async_get(hass).async_get_device({(DOMAIN, emulator.hub_id)}) is None
+    assert_no_traceback(caplog)
+
+
+async def test_hub_updated_to_an_unsupported_api_stops_the_entry(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A hub that now speaks API 2 is refused with a translated reason."""
+    coordinator = await setup_entry(hass, mock_config_entry)
+    emulator.update_hub(api_version="2.0")
+
+    await advance(hass, freezer, 30)
+    assert coordinator.last_exception is not None
+    assert getattr(coordinator.last_exception, "translation_key", None) == (
+        "unsupported_version"
+    )
+    assert not available(hass, *hearth_entity_ids(hass))
+    assert "speaks API version 2.0" in caplog.text
+    assert_no_traceback(caplog)
+
+
+async def test_unsupported_api_at_setup_is_a_setup_error(
+    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """At setup the entry fails for good rather than retrying."""
+    emulator.update_hub(api_version="2.0")
+    assert not await add_entry(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_command_to_an_offline_device_shows_it_offline_at_once(
+    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """The hub's 409 device_offline makes the entity unavailable without a poll."""
+    await setup_entry(hass, mock_config_entry)
+    polls = emulator.stats.count(*GET_STATE)
+    emulator.set_online("switch-1", False)
+
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            SWITCH_DOMAIN,
+            SERVICE_TURN_ON,
+            {ATTR_ENTITY_ID: SWITCH},
+            blocking=True,
+        )
+    assert info.value.translation_key == "device_offline"
+    assert state_of(hass, SWITCH) == STATE_UNAVAILABLE
+    assert emulator.stats.count(*GET_STATE) == polls
