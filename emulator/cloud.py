@@ -14,7 +14,7 @@ from yarl import URL
 
 from .account import CloudAccount
 from .faults import FaultSet, FaultTarget
-from .middleware import errors_middleware, fault_middleware, stats_middleware
+from .middleware import ApiServer
 from .oauth import (
     SCOPE_READ,
     SCOPE_WRITE,
@@ -55,8 +55,10 @@ def _redirect(location: URL) -> web.Response:
     return web.Response(status=302, headers={"Location": str(location)})
 
 
-class CloudServer:
+class CloudServer(ApiServer):
     """Serves a :class:`~.account.CloudAccount` and its OAuth2 authorization server."""
+
+    fault_target = FaultTarget.CLOUD
 
     def __init__(
         self,
@@ -68,24 +70,13 @@ class CloudServer:
         stopping: Callable[[], asyncio.Event],
     ) -> None:
         """Keep the state the handlers serve."""
+        super().__init__(limiter, faults, stats, stopping)
         self.account = account
         self.tokens = tokens
-        self.limiter = limiter
-        self.faults = faults
-        self.stats = stats
-        self._stopping = stopping
 
     def build_app(self) -> web.Application:
         """Return the aiohttp application of the cloud API."""
-        app = web.Application(
-            middlewares=[
-                stats_middleware(self.stats),
-                fault_middleware(self.faults, FaultTarget.CLOUD, self._stopping),
-                self._auth_middleware,
-                errors_middleware,
-            ],
-            client_max_size=1024 * 1024,
-        )
+        app = self.application()
         app.router.add_get(AUTHORIZE_PATH, self._authorize)
         app.router.add_post(TOKEN_PATH, self._token)
         app.router.add_get(f"{API_PREFIX}/me", self._me)

@@ -13,7 +13,7 @@ from aiohttp.typedefs import Handler
 from .faults import FaultSet, FaultTarget
 from .home import Home, JSONDict
 from .keys import Access, KeyRing
-from .middleware import errors_middleware, fault_middleware, stats_middleware
+from .middleware import ApiServer
 from .ratelimit import SlidingWindowLimiter
 from .responses import (
     bearer_token,
@@ -55,8 +55,10 @@ class _EventStream:
             self.request.protocol.force_close()
 
 
-class HubServer:
+class HubServer(ApiServer):
     """Serves one :class:`~.home.Home` as a hub's local API."""
+
+    fault_target = FaultTarget.HUB
 
     def __init__(
         self,
@@ -68,25 +70,14 @@ class HubServer:
         stopping: Callable[[], asyncio.Event],
     ) -> None:
         """Keep the state the handlers serve."""
+        super().__init__(limiter, faults, stats, stopping)
         self.home = home
         self.keys = keys
-        self.limiter = limiter
-        self.faults = faults
-        self.stats = stats
-        self._stopping = stopping
         self._streams: set[_EventStream] = set()
 
     def build_app(self) -> web.Application:
         """Return the aiohttp application of the hub API."""
-        app = web.Application(
-            middlewares=[
-                stats_middleware(self.stats),
-                fault_middleware(self.faults, FaultTarget.HUB, self._stopping),
-                self._auth_middleware,
-                errors_middleware,
-            ],
-            client_max_size=1024 * 1024,
-        )
+        app = self.application()
         app.router.add_get(f"{API_PREFIX}/info", self._info)
         app.router.add_get(f"{API_PREFIX}/state", self._state)
         app.router.add_get(f"{API_PREFIX}/devices/{{device_id}}", self._device)

@@ -18,6 +18,7 @@ import orjson
 
 from .faults import BEFORE_KINDS, Fault, FaultKind, FaultSet, FaultTarget
 from .home import HomeError
+from .ratelimit import SlidingWindowLimiter
 from .responses import (
     JSON_CONTENT_TYPE,
     ApiError,
@@ -264,3 +265,44 @@ def fault_middleware(
         return await spoil(request, response, fault)
 
     return middleware
+
+
+class ApiServer:
+    """What the hub and the cloud servers share: budget, faults, statistics.
+
+    A subclass supplies its own ``_auth_middleware`` and its routes.
+    """
+
+    #: Which faults apply to this server.
+    fault_target: FaultTarget
+
+    def __init__(
+        self,
+        limiter: SlidingWindowLimiter,
+        faults: FaultSet,
+        stats: Stats,
+        stopping: Callable[[], asyncio.Event],
+    ) -> None:
+        """Keep the state every server's middlewares use."""
+        self.limiter = limiter
+        self.faults = faults
+        self.stats = stats
+        self._stopping = stopping
+
+    async def _auth_middleware(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Check the credentials and the budget of an API request."""
+        raise NotImplementedError
+
+    def application(self) -> web.Application:
+        """Return an application with the middlewares, outermost first."""
+        return web.Application(
+            middlewares=[
+                stats_middleware(self.stats),
+                fault_middleware(self.faults, self.fault_target, self._stopping),
+                self._auth_middleware,
+                errors_middleware,
+            ],
+            client_max_size=1024 * 1024,
+        )
