@@ -392,7 +392,7 @@ async def test_unreachable_hub_logs_once_and_recovery_once(
     errors = [r for r in ours if r.levelno >= logging.ERROR]
     assert [r.getMessage() for r in errors] == [
         "Error fetching Hearth Hearth Hub data: "
-        "Cannot reach the hub: 127.0.0.1 closed the connection"
+        "Cannot reach Hearth: 127.0.0.1 closed the connection"
     ]
     recovered = [r for r in ours if "recovered" in r.getMessage()]
     assert [(r.levelno, r.getMessage()) for r in recovered] == [

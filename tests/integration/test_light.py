@@ -513,7 +513,7 @@ async def test_server_error(
         await _async_call(SERVICE_TURN_ON, hass, entity_id=BEDROOM, brightness=50)
     assert exc.value.translation_domain == "hearth"
     assert exc.value.translation_key == "server_error"
-    assert str(exc.value).startswith("The hub reported an internal error")
+    assert str(exc.value).startswith("Hearth reported an internal error")
     assert fault.count == 0
     assert emulator.stats.count(*PATCH_DEVICE) == 1
     assert commands == []
