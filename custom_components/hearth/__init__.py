@@ -17,6 +17,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from yarl import URL
 
 from .api import ApiKeyAuth, HearthHubClient, pinned_ssl
 from .cloud import (
@@ -44,9 +45,8 @@ PLATFORMS = [Platform.LIGHT, Platform.SENSOR, Platform.SWITCH]
 
 
 def local_hub_url(host: str, port: int) -> str:
-    """Return the address of a hub's own web page."""
-    host_part = f"[{host}]" if ":" in host else host
-    return f"https://{host_part}" if port == 443 else f"https://{host_part}:{port}"
+    """Return the address of a hub's own web page (IPv6 bracketed, 443 left out)."""
+    return str(URL.build(scheme="https", host=host, port=port))
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> bool:

@@ -82,7 +82,7 @@ def cloud_base_url() -> str:
     LOGGER.warning(
         "Ignoring %s=%s: only https:// URLs, or http:// to a loopback host, are used",
         CLOUD_URL_ENV,
-        override,
+        url.with_user(None),  # never log credentials written into the URL
     )
     return DEFAULT_CLOUD_URL
 

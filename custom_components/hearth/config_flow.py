@@ -207,7 +207,10 @@ def _connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
 
 
 def _host_field(host: str, port: int) -> str:
-    """Return how a stored host and port are shown in the host field."""
+    """Return how a stored host and port are shown in the host field.
+
+    The inverse of :func:`parse_host`, so the port it assumes is left out.
+    """
     shown = f"[{host}]" if ":" in host else host
     return shown if port == DEFAULT_PORT else f"{shown}:{port}"
 

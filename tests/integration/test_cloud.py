@@ -666,3 +666,15 @@ def test_cloud_url_override(
         assert cloud_base_url() == expected
 
     assert ("Ignoring" in caplog.text) is ignored
+
+
+def test_ignored_cloud_url_is_logged_without_credentials(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A refused override is named in the log, but not its user and password."""
+    monkeypatch.setenv(CLOUD_URL_ENV, "http://admin:s3cret@192.168.1.20:8444")
+    with caplog.at_level(logging.WARNING):
+        assert cloud_base_url() == DEFAULT_CLOUD_URL
+    assert "192.168.1.20:8444" in caplog.text
+    assert "s3cret" not in caplog.text
+    assert "admin" not in caplog.text
