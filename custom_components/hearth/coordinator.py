@@ -151,10 +151,13 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
     def _wake_in(self, seconds: float) -> None:
         """Schedule the next poll no earlier than ``seconds`` from now.
 
-        The base class schedules on whole seconds of the loop clock, which can
-        fire up to a second early; the extra second keeps Retry-After honoured.
+        The base class counts the interval from the loop clock cut down to its
+        whole second (then adds its own offset of 0.05 to 0.5 s), so that part
+        of a second is added back: the poll comes right after the moment, not
+        up to a second before it nor a whole second late.
         """
-        self.update_interval = timedelta(seconds=math.ceil(seconds) + 1)
+        elapsed_in_second = self.hass.loop.time() % 1
+        self.update_interval = timedelta(seconds=seconds + elapsed_in_second)
 
     def backoff_delay(self) -> float:
         """Return the pause after ``failures`` failed polls in a row."""

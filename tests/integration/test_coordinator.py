@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from datetime import timedelta
 from itertools import pairwise
 import logging
 from math import ceil
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
@@ -24,6 +26,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.event import RANDOM_MICROSECOND_MAX, RANDOM_MICROSECOND_MIN
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 import pytest
@@ -164,13 +167,28 @@ async def test_one_request_per_poll_for_a_large_home(
 # Rate limits
 
 
+@pytest.fixture(
+    params=[RANDOM_MICROSECOND_MIN, RANDOM_MICROSECOND_MAX], ids=["early", "late"]
+)
+def poll_offset(request: pytest.FixtureRequest) -> Generator[None]:
+    """Pin the offset Home Assistant adds to each coordinator's polls.
+
+    It is drawn at random (0.05 to 0.5 s) for every coordinator; a test that
+    depends on it runs at both ends instead of by luck.
+    """
+    with patch(
+        "homeassistant.helpers.update_coordinator.randint", return_value=request.param
+    ):
+        yield
+
+
 @pytest.mark.parametrize("retry_after_format", ["seconds", "http-date"])
-# Home Assistant schedules polls on whole seconds of the loop clock, which
-# can fire up to a second early: a start just before a full second shows it.
+# Home Assistant schedules polls from the whole second of the loop clock: a
+# start just before a full second shows whether the rest is made up for.
 @pytest.mark.parametrize(
     "start", ["2025-01-01 00:00:00+00:00", "2025-01-01 00:00:00.990+00:00"]
 )
-@pytest.mark.usefixtures("restrict_platforms")
+@pytest.mark.usefixtures("restrict_platforms", "poll_offset")
 async def test_retry_after_is_respected_to_the_second(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -231,8 +249,9 @@ async def test_rate_limit_keeps_the_last_state_until_it_is_stale(
             unavailable_at = second
             break
         assert state_of(hass, LIGHT) == STATE_OFF
-    assert unavailable_at == 301
-    # Polls at 31 s (the scan interval), then every 61 s: 92, 153, 214, 275.
+    # Stale exactly 5 min after the last fresh state (setup, at 0 s).
+    assert unavailable_at == 300
+    # Polls at 30 s (the scan interval), then every 60 s: 90, 150, 210, 270.
     assert emulator.stats.count(*GET_STATE) == 1 + 5
     assert emulator.stats.rate_limited == 5
     assert isinstance(coordinator.last_exception, UpdateFailed)
@@ -267,9 +286,10 @@ async def test_polls_stay_within_the_budget_and_keep_room_for_commands(
         polls.append(emulator.stats.count(*GET_STATE))
         assert available(hass, *entities)
     assert emulator.stats.rate_limited == 0
-    # At most limit - reserve = 4 polls in any 60 s, and not fewer either.
+    # At most limit - reserve = 4 polls in any 60 s, and not fewer either:
+    # each waits only as long as the window needs.
     assert max(polls[t] - polls[t - 60] for t in range(60, len(polls))) == 4
-    assert polls[-1] == 20
+    assert polls[-1] == 21
 
     # The reserve: two commands go through even right after a poll.
     for service in (SERVICE_TURN_ON, SERVICE_TURN_OFF):
@@ -322,18 +342,18 @@ async def test_backoff_grows_to_the_cap_and_resets(
             times.append(second)
         assert second < 2000
     gaps = [later - earlier for earlier, later in pairwise(times)]
-    # 30, 60, 120, 240, 300, 300 times the jitter 1.2, rounded up, + 1 s.
-    assert gaps == [37, 73, 145, 289, 361, 361]
+    # 30, 60, 120, 240, 300, 300 times the jitter 1.2.
+    assert gaps == [36, 72, 144, 288, 360, 360]
     assert times[0] == 30
     assert coordinator.failures == 7
     # The failures carried no rate-limit headers: the budget seen at setup
     # is all the governor knows.
     assert coordinator.governor.answered_at == start
     assert list(coordinator.governor.counted) == [start]
-    assert coordinator.update_interval == timedelta(seconds=361)
+    assert coordinator.update_interval == timedelta(seconds=360)
 
     emulator.clear_faults()
-    await advance(hass, freezer, 361)
+    await advance(hass, freezer, 360)
     assert emulator.stats.count(*GET_STATE) == 9
     assert coordinator.failures == 0
     assert coordinator.update_interval == timedelta(seconds=30)
