@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.hearth.const import DOMAIN
 from emulator import Emulator
-from tests.integration.helpers import GET_STATE, async_poll
+from tests.conftest import API_KEY
+from tests.integration.helpers import GET_STATE, async_poll, hub_entry, setup_entry
 
 #: The devices of the demo home: id, name, model, firmware and entity count.
 DEMO_DEVICES = [
@@ -260,3 +262,64 @@ async def test_new_device_behind_hub(
     state = hass.states.get("light.garage_light")
     assert state is not None
     assert state.state == "off"
+
+
+@pytest.mark.parametrize("devices", [None, 500], ids=["demo-home", "500-devices"])
+@pytest.mark.usefixtures("restrict_platforms", "socket_enabled")
+async def test_offline_devices_unavailable_from_their_first_state(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, devices: int | None
+) -> None:
+    """A device offline at setup never shows a state it does not have.
+
+    Every state its entities are ever given, at the first setup and after a
+    reload, is unavailable; the other devices' entities start available.
+    """
+    emulator = Emulator(
+        api_keys=[API_KEY],
+        devices=devices,
+        drift_interval=0,
+        clock=lambda: dt_util.utcnow().timestamp(),
+    )
+    await emulator.start(host="127.0.0.1", port=0, cloud_port=0)
+    try:
+        emulator.set_online("light-1", False)
+        offline = {
+            device_id
+            for device_id, device in emulator.home.devices.items()
+            if not device.online
+        }
+        written: dict[str, list[str]] = {}
+
+        @callback
+        def _record(event: Event[EventStateChangedData]) -> None:
+            if (state := event.data["new_state"]) is not None:
+                written.setdefault(event.data["entity_id"], []).append(state.state)
+
+        hass.bus.async_listen(EVENT_STATE_CHANGED, _record)
+        entry = hub_entry(emulator)
+        await setup_entry(hass, entry)
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+
+        prefix = f"{emulator.hub_id}_"
+        device_of = {
+            registered.entity_id: registered.unique_id.removeprefix(prefix)
+            for registered in er.async_entries_for_config_entry(
+                entity_registry, entry.entry_id
+            )
+        }
+        unavailable = {
+            entity_id
+            for entity_id, device_key in device_of.items()
+            if any(device_key.startswith(f"{device_id}_") for device_id in offline)
+        }
+        assert unavailable
+        for entity_id, states in written.items():
+            if entity_id in unavailable:
+                assert set(states) == {STATE_UNAVAILABLE}, entity_id
+            else:
+                # Unavailable only while the reload takes the entry down.
+                assert states[0] != STATE_UNAVAILABLE, entity_id
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await emulator.stop()
