@@ -59,6 +59,7 @@ class CloudServer(ApiServer):
     """Serves a :class:`~.account.CloudAccount` and its OAuth2 authorization server."""
 
     fault_target = FaultTarget.CLOUD
+    health_path = f"{API_PREFIX}/health"
 
     def __init__(
         self,

@@ -59,6 +59,7 @@ class HubServer(ApiServer):
     """Serves one :class:`~.home.Home` as a hub's local API."""
 
     fault_target = FaultTarget.HUB
+    health_path = f"{API_PREFIX}/health"
 
     def __init__(
         self,

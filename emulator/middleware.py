@@ -26,6 +26,7 @@ from .responses import (
     code_for_status,
     dumps,
     error_response,
+    json_response,
 )
 from .stats import Stats
 
@@ -275,6 +276,8 @@ class ApiServer:
 
     #: Which faults apply to this server.
     fault_target: FaultTarget
+    #: The health check: no credentials, no budget, but faults apply to it.
+    health_path: str
 
     def __init__(
         self,
@@ -295,14 +298,35 @@ class ApiServer:
         """Check the credentials and the budget of an API request."""
         raise NotImplementedError
 
+    @web.middleware
+    async def _credentials_middleware(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Let the health check through; everything else meets the auth check."""
+        if request.path == self.health_path:
+            return await handler(request)
+        return await self._auth_middleware(request, handler)
+
     def application(self) -> web.Application:
-        """Return an application with the middlewares, outermost first."""
-        return web.Application(
+        """Return an application with the middlewares, outermost first.
+
+        Every server answers its health check: ``{"status": "ok"}`` while it
+        serves requests, so a client can tell when it is back without using
+        any of its budget.
+        """
+        app = web.Application(
             middlewares=[
                 stats_middleware(self.stats),
                 fault_middleware(self.faults, self.fault_target, self._stopping),
-                self._auth_middleware,
+                self._credentials_middleware,
                 errors_middleware,
             ],
             client_max_size=1024 * 1024,
         )
+        app.router.add_get(self.health_path, _health)
+        return app
+
+
+async def _health(request: web.Request) -> web.Response:
+    """Answer the health check."""
+    return json_response({"status": "ok"})

@@ -281,6 +281,10 @@ class CloudSource:
             partial(self.client.async_set_device_state, hub_id, device_id, command)
         )
 
+    async def async_check_health(self) -> None:
+        """Ask the cloud whether it serves requests."""
+        await self.client.async_check_health()
+
 
 async def async_create_cloud_source(
     hass: HomeAssistant, entry: ConfigEntry

@@ -9,7 +9,7 @@ import math
 import random
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryError,
@@ -17,6 +17,7 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -139,6 +140,10 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         self.last_fresh: datetime | None = None
         self.failures = 0
         self._random = random.Random()  # noqa: S311 - jitter, not secrets
+        self._probe_job = HassJob(self._async_probe, cancel_on_shutdown=True)
+        self._probe_unsub: CALLBACK_TYPE | None = None
+        self._probe_polling = False
+        self._probe_useful = True
         # The issue outlives a reload (e.g. a reconfigure that pinned the new
         # certificate), so the first good poll must still clear it.
         self._certificate_issue = (
@@ -189,15 +194,24 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
             ) from err
         except HearthError as err:
             self.failures += 1
-            self._wake_in(self.backoff_delay())
+            delay = self.backoff_delay()
+            self._wake_in(delay)
             if isinstance(err, HearthCertificateError):
                 self._raise_certificate_issue(err)
+            elif self._probe_polling:
+                # Healthy by its check, yet the poll failed: the check cannot
+                # tell when this ends, so only the backoff polls until it does.
+                self._probe_useful = False
+            elif self._probe_useful and delay > self.scan_interval.total_seconds():
+                self._schedule_probe()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key=_update_error_key(err),
                 translation_placeholders={"error": str(err)},
             ) from err
         self.failures = 0
+        self._cancel_probe()
+        self._probe_useful = True
         self.update_interval = self.scan_interval
         self.last_fresh = now
         if self._certificate_issue:
@@ -221,6 +235,50 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         ):
             self._prune_devices(previous, data)
         return data
+
+    def _schedule_probe(self) -> None:
+        """Check the server's health one scan interval from now.
+
+        While the pause after failures is longer than the scan interval, this
+        health check (no credentials, no budget) tells when the server is
+        back, so that the entities return within a scan interval of it.
+        """
+        self._cancel_probe()
+        self._probe_unsub = async_call_later(
+            self.hass, self.scan_interval, self._probe_job
+        )
+
+    @callback
+    def _cancel_probe(self) -> None:
+        if self._probe_unsub is not None:
+            self._probe_unsub()
+            self._probe_unsub = None
+
+    async def _async_probe(self, _now: datetime) -> None:
+        """Poll at once when the server answers its health check again.
+
+        When that poll still fails, the checks stop until a poll succeeds: a
+        server that says it is healthy but fails polls gets no more requests
+        than the backoff allows.
+        """
+        self._probe_unsub = None
+        try:
+            await self.source.async_check_health()
+        except HearthError as err:
+            LOGGER.debug("Health check of %s failed: %s", self.name, err)
+            self._schedule_probe()
+            return
+        LOGGER.debug("%s answers again; polling now", self.name)
+        self._probe_polling = True
+        try:
+            await self.async_refresh()
+        finally:
+            self._probe_polling = False
+
+    async def async_shutdown(self) -> None:
+        """Stop the health checks too."""
+        self._cancel_probe()
+        await super().async_shutdown()
 
     def _register_hubs(self, previous: HearthData | None, data: HearthData) -> None:
         """Create or update the device entry of each new or changed hub.

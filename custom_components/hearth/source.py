@@ -43,6 +43,9 @@ class HearthSource(Protocol):
     ) -> Device:
         """Send a command; return the device's new state."""
 
+    async def async_check_health(self) -> None:
+        """Return when the server serves requests again; costs no budget."""
+
 
 class LocalHubSource:
     """One hub reached over the local network."""
@@ -83,3 +86,7 @@ class LocalHubSource:
     ) -> Device:
         """Send a command to the hub."""
         return await self.client.async_set_device_state(device_id, command)
+
+    async def async_check_health(self) -> None:
+        """Ask the hub whether it serves requests."""
+        await self.client.async_check_health()

@@ -678,3 +678,25 @@ def test_ignored_cloud_url_is_logged_without_credentials(
     assert "192.168.1.20:8444" in caplog.text
     assert "s3cret" not in caplog.text
     assert "admin" not in caplog.text
+
+
+async def test_back_within_a_scan_interval_after_a_cloud_outage(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    init_cloud: MockConfigEntry,
+) -> None:
+    """The cloud's health check ends the backoff as soon as the cloud is back."""
+    coordinator = coordinator_of(init_cloud)
+    emulator.add_fault("server_error", target="cloud")
+    for _ in range(200):
+        await advance(hass, freezer, 1)
+    assert coordinator.failures >= 3
+    assert not coordinator.last_update_success
+    emulator.clear_faults()
+    for _ in range(30):
+        await advance(hass, freezer, 1)
+        if coordinator.last_update_success:
+            break
+    assert coordinator.last_update_success
+    assert emulator.stats.count("GET", "/v1/health") > 0

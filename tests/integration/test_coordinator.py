@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator
 from datetime import timedelta
 from itertools import pairwise
 import logging
 from math import ceil
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -353,12 +354,145 @@ async def test_backoff_grows_to_the_cap_and_resets(
     assert coordinator.update_interval == timedelta(seconds=360)
 
     emulator.clear_faults()
-    await advance(hass, freezer, 360)
+    # The health check finds the hub back within a scan interval.
+    await advance(hass, freezer, 30)
     assert emulator.stats.count(*GET_STATE) == 9
     assert coordinator.failures == 0
     assert coordinator.update_interval == timedelta(seconds=30)
     await advance(hass, freezer, 30)
     assert emulator.stats.count(*GET_STATE) == 10
+
+
+GET_HEALTH = ("GET", "/api/v1/health")
+#: When polls fail all the time: 30 s, then 30, 60, 120, 240, 300... x 1.2.
+BACKOFF_POLLS = [30, 66, 138, 282, 570, 930, 1290]
+
+
+async def _outage_then_recovery(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    outage: int,
+    start_outage: Callable[[], Awaitable[object]],
+    end_outage: Callable[[], Awaitable[object]],
+) -> tuple[list[int], int, int]:
+    """Set up, fail every poll for ``outage`` seconds, then end the outage.
+
+    Return the seconds at which GET /state went out during the outage, the
+    health checks it answered during the outage, and how many seconds after
+    its end the entities were all back.
+    """
+    coordinator = await setup_entry(hass, mock_config_entry)
+    coordinator._random = FixedJitter()  # type: ignore[assignment]
+    entities = hearth_entity_ids(hass)
+    await start_outage()
+    polls: list[int] = []
+    for second in range(1, outage + 1):
+        before = emulator.stats.count(*GET_STATE)
+        await advance(hass, freezer, 1)
+        if emulator.stats.count(*GET_STATE) > before:
+            polls.append(second)
+        assert not available(hass, *entities) or not polls
+    checks = emulator.stats.count(*GET_HEALTH)
+    emulator.set_state("light-1", on=True)
+    await end_outage()
+    for second in range(1, 31):
+        await advance(hass, freezer, 1)
+        if available(hass, *entities):
+            assert state_of(hass, LIGHT) == STATE_ON
+            return polls, checks, second
+    pytest.fail("the entities were not back within a scan interval")
+
+
+@pytest.mark.parametrize("outage", [100, 1200])
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_back_within_a_scan_interval_after_server_errors(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    outage: int,
+) -> None:
+    """After an outage of any length, entities are back within 30 s.
+
+    The polls during the outage are the backoff's, no more: the health
+    checks in between use no budget.
+    """
+
+    async def _fail() -> None:
+        emulator.add_fault("server_error")
+
+    async def _heal() -> None:
+        emulator.clear_faults()
+
+    polls, checks, back_after = await _outage_then_recovery(
+        hass, freezer, emulator, mock_config_entry, outage, _fail, _heal
+    )
+    assert polls == [t for t in BACKOFF_POLLS if t <= outage]
+    assert back_after <= 30
+    # At most one check per scan interval, none before the first failure.
+    assert 0 < checks <= (outage - 30) // 30
+
+
+@pytest.mark.usefixtures("restrict_platforms", "socket_enabled")
+async def test_back_within_a_scan_interval_after_the_hub_was_down(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, tmp_path: Path
+) -> None:
+    """A hub that was off for over 16 minutes is back within a scan interval.
+
+    Its backoff would poll 290 s after it is back.
+    """
+    emulator = Emulator(
+        api_keys=[API_KEY],
+        drift_interval=0,
+        clock=lambda: dt_util.utcnow().timestamp(),
+        # Like a real hub, it keeps its certificate when it restarts.
+        certificate_files=(tmp_path / "cert.pem", tmp_path / "key.pem"),
+    )
+    await emulator.start(host="127.0.0.1", port=0, cloud_port=None)
+    port = emulator.port
+    try:
+        _polls, _checks, back_after = await _outage_then_recovery(
+            hass,
+            freezer,
+            emulator,
+            hub_entry(emulator),
+            1000,
+            emulator.stop,
+            lambda: emulator.start(host="127.0.0.1", port=port, cloud_port=None),
+        )
+        assert back_after <= 30
+    finally:
+        await emulator.stop()
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_health_checks_stop_when_polls_fail_anyway(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A hub whose health check passes while its polls fail gets no extra polls.
+
+    One poll follows the first passing check; after it fails, only the
+    backoff polls until a poll succeeds.
+    """
+    coordinator = await setup_entry(hass, mock_config_entry)
+    coordinator._random = FixedJitter()  # type: ignore[assignment]
+    emulator.add_fault("server_error", path="/api/v1/state")
+    for _ in range(600):
+        await advance(hass, freezer, 1)
+    # 30 fails; the check at 60 passes, the poll at 60 fails; then only the
+    # backoff: 60 + 72 = 132, + 144 = 276, + 288 = 564, with no checks.
+    # Without checks the polls would be 30, 66, 138, 282 and 570: as many.
+    assert emulator.stats.count(*GET_STATE) == 1 + 5
+    assert emulator.stats.count(*GET_HEALTH) == 1
+    emulator.clear_faults()
+    await advance(hass, freezer, 360)
+    assert coordinator.last_update_success
+    assert coordinator.failures == 0
 
 
 @pytest.mark.parametrize(
@@ -394,17 +528,22 @@ async def test_unreachable_hub_logs_once_and_recovery_once(
     entities = hearth_entity_ids(hass)
     emulator.add_fault("drop")
 
-    for delay in (30, 37, 73, 145):
+    for delay in (30, 36, 72, 144):
         await advance(hass, freezer, delay)
-    # Four polls, each retried once after the dropped connection.
-    assert emulator.stats.dropped == 8
+    # Four polls, each retried once after the dropped connection; so are
+    # the health checks between them.
     assert emulator.stats.count(*GET_STATE) == 1 + 8
+    assert emulator.stats.dropped == 8 + emulator.stats.count(*GET_HEALTH)
     assert coordinator.failures == 4
     assert not available(hass, *entities)
 
     emulator.clear_faults()
-    await advance(hass, freezer, 289)
+    for _ in range(30):
+        await advance(hass, freezer, 1)
+        if available(hass, *entities):
+            break
     assert available(hass, *entities)
+    assert emulator.stats.count(*GET_STATE) == 1 + 8 + 1
     await advance(hass, freezer, 30)
     assert emulator.stats.count(*GET_STATE) == 1 + 8 + 2
 

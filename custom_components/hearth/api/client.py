@@ -176,6 +176,7 @@ class _HearthApi:
         json: dict[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
         if_none_match: str | None = None,
+        authenticated: bool = True,
     ) -> _Response:
         """Send one request and return its successful answer.
 
@@ -187,7 +188,9 @@ class _HearthApi:
         url = self._base_url.joinpath(path.lstrip("/"), encoded=False)
         if params:
             url = url.with_query(params)
-        headers = await self._headers()
+        headers = (
+            await self._headers() if authenticated else {"Accept": "application/json"}
+        )
         if if_none_match:
             headers["If-None-Match"] = if_none_match
         try:
@@ -299,6 +302,13 @@ class _HearthApi:
             raise HearthInvalidResponseError(
                 f"Unexpected answer: {type(err).__name__}"
             ) from err
+
+    async def async_check_health(self) -> None:
+        """Return when the server says it serves requests; raise if not.
+
+        The health check sends no credentials and uses no rate budget.
+        """
+        await self._request("GET", "health", authenticated=False)
 
     async def _get_state(self, path: str) -> HubState:
         """GET a state document, reusing the last one when it is unchanged.
