@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 from typing import Any
 
@@ -26,6 +27,15 @@ from tests.integration.helpers import add_entry, advance
 VARYING = path_type({"entry.data.fingerprint": (str,), "entry.data.port": (int,)})
 
 
+def assert_no_secrets(diagnostics: object, emulator: Emulator) -> None:
+    """Check that neither the key, nor the host, nor the hub's MAC shows."""
+    dump = json.dumps(diagnostics).lower()
+    assert API_KEY not in dump
+    assert "127.0.0.1" not in dump
+    assert emulator.hub.mac.lower() not in dump
+
+
+@pytest.mark.parametrize("loaded", [True, False], ids=["loaded", "not-loaded"])
 @pytest.mark.usefixtures("restrict_platforms")
 async def test_diagnostics(
     hass: HomeAssistant,
@@ -33,18 +43,20 @@ async def test_diagnostics(
     init_integration: MockConfigEntry,
     hass_client: ClientSessionGenerator,
     snapshot: SnapshotAssertion,
+    loaded: bool,
 ) -> None:
-    """The key, the host and every MAC address are redacted."""
+    """The key, the host and every MAC address are redacted, loaded or not.
+
+    An unloaded entry has no coordinator: its state and settings are shown.
+    """
+    if not loaded:
+        assert await hass.config_entries.async_unload(init_integration.entry_id)
+        assert init_integration.state is ConfigEntryState.NOT_LOADED
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration
     )
     assert diagnostics == snapshot(matcher=VARYING)
-
-    dump = json.dumps(diagnostics)
-    assert API_KEY not in dump
-    assert "127.0.0.1" not in dump
-    assert emulator.hub.mac not in dump
-    assert emulator.hub.mac.lower() not in dump.lower()
+    assert_no_secrets(diagnostics, emulator)
 
 
 @pytest.mark.usefixtures("restrict_platforms")
@@ -72,32 +84,11 @@ async def test_diagnostics_while_the_hub_fails(
     assert list(hubs) == [emulator.hub_id]
 
 
-@pytest.mark.usefixtures("restrict_platforms")
-async def test_diagnostics_not_loaded(
-    hass: HomeAssistant,
-    emulator: Emulator,
-    init_integration: MockConfigEntry,
-    hass_client: ClientSessionGenerator,
-    snapshot: SnapshotAssertion,
-) -> None:
-    """An unloaded entry shows its state and settings, still without secrets."""
-    assert await hass.config_entries.async_unload(init_integration.entry_id)
-    assert init_integration.state is ConfigEntryState.NOT_LOADED
-
-    diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, init_integration
-    )
-    assert diagnostics == snapshot(matcher=VARYING)
-    dump = json.dumps(diagnostics)
-    assert API_KEY not in dump
-    assert "127.0.0.1" not in dump
-
-
 @pytest.mark.parametrize(
     ("data", "state"),
     [
-        ({CONF_PORT: "free"}, ConfigEntryState.SETUP_RETRY),
-        ({CONF_API_KEY: "revoked"}, ConfigEntryState.SETUP_ERROR),
+        (lambda: {CONF_PORT: free_port()}, ConfigEntryState.SETUP_RETRY),
+        (lambda: {CONF_API_KEY: "revoked"}, ConfigEntryState.SETUP_ERROR),
     ],
     ids=["setup-retry", "setup-error"],
 )
@@ -107,14 +98,12 @@ async def test_diagnostics_of_entry_not_set_up(
     emulator: Emulator,
     mock_config_entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
-    data: dict[str, Any],
+    data: Callable[[], dict[str, Any]],
     state: ConfigEntryState,
 ) -> None:
     """An entry whose setup failed or waits to retry has diagnostics too."""
-    if data.get(CONF_PORT) == "free":
-        data = {CONF_PORT: free_port()}
     assert not await add_entry(
-        hass, mock_config_entry, data={**mock_config_entry.data, **data}
+        hass, mock_config_entry, data={**mock_config_entry.data, **data()}
     )
     assert mock_config_entry.state is state
 
@@ -130,7 +119,5 @@ async def test_diagnostics_of_entry_not_set_up(
     assert entry["data"][CONF_API_KEY] == "**REDACTED**"
     assert diagnostics["polling"] is None
     assert diagnostics["hubs"] is None
-    dump = json.dumps(diagnostics)
-    assert "127.0.0.1" not in dump
-    assert "revoked" not in dump
-    assert API_KEY not in dump
+    assert "revoked" not in json.dumps(diagnostics)
+    assert_no_secrets(diagnostics, emulator)

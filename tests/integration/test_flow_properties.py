@@ -23,7 +23,6 @@ import re
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_API_KEY, CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -80,17 +79,10 @@ def contacted(emulator: Emulator) -> Generator[list[tuple[str, int]]]:
     check = config_flow.async_check_hub
 
     async def check_at_emulator(
-        hass: HomeAssistant,
-        host: str,
-        port: int,
-        api_key: str,
-        certificate_mode: str,
-        fingerprint: str | None = None,
+        hass: HomeAssistant, host: str, port: int, *args: Any
     ) -> config_flow.HubCheck:
         addresses.append((host, port))
-        return await check(
-            hass, "127.0.0.1", emulator.port, api_key, certificate_mode, fingerprint
-        )
+        return await check(hass, "127.0.0.1", emulator.port, *args)
 
     with (
         patch.object(config_flow, "async_check_hub", check_at_emulator),
@@ -100,20 +92,35 @@ def contacted(emulator: Emulator) -> Generator[list[tuple[str, int]]]:
         yield addresses
 
 
-def assert_clean(
+@pytest.fixture
+def added_entry(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Add the hub's entry (not set up) for the examples to reconfigure."""
+    mock_config_entry.add_to_hass(hass)
+    return mock_config_entry
+
+
+async def submit(
     hass: HomeAssistant,
-    result: ConfigFlowResult,
+    flow_id: str,
+    user_input: dict[str, str],
     caplog: pytest.LogCaptureFixture,
-    fields: set[str],
+    contacted: list[tuple[str, int]],
     aborts: set[str],
 ) -> None:
-    """Check a step's result: a translated field error, an entry or an abort."""
+    """Submit a form; check it gives a translated field error, an entry or an abort.
+
+    Only addresses the validator passed may have been contacted, and
+    nothing may have been logged at ERROR.
+    """
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, errors[0].getMessage()
     event(str(result.get("errors") or result.get("reason") or result["type"]))
     if result["type"] is FlowResultType.FORM:
         assert result["errors"]
-        assert set(result["errors"]) <= {*fields, "base"}
+        assert set(result["errors"]) <= {*user_input, "base"}
         placeholders = result["description_placeholders"] or {}
         for error in result["errors"].values():
             assert error in STRINGS["error"], error
@@ -127,14 +134,11 @@ def assert_clean(
     else:
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] in aborts
-
-
-def assert_contacted_usable(contacted: list[tuple[str, int]]) -> None:
-    """Check that only addresses the validator passed were contacted."""
     for host, port in contacted:
         assert_usable_host(host)
         assert 0 < port < 65536
     contacted.clear()
+    await hass.async_block_till_done()
 
 
 @pytest.mark.usefixtures("refused_handshakes_expected")
@@ -150,18 +154,14 @@ async def test_user_step_never_raises(
 ) -> None:
     """Any host and key in the user step: a form error, an entry or an abort."""
     result = await start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(host, api_key, mode)
-    )
-    assert_clean(
+    await submit(
         hass,
-        result,
+        result["flow_id"],
+        user_input(host, api_key, mode),
         caplog,
-        {"host", "api_key", "certificate_mode"},
+        contacted,
         {"already_configured"},
     )
-    assert_contacted_usable(contacted)
-    await hass.async_block_till_done()
 
 
 @pytest.mark.usefixtures("refused_handshakes_expected")
@@ -170,29 +170,23 @@ async def test_user_step_never_raises(
 async def test_reconfigure_step_never_raises(
     hass: HomeAssistant,
     contacted: list[tuple[str, int]],
-    mock_config_entry: MockConfigEntry,
+    added_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
     host: str,
     api_key: str,
     mode: str,
 ) -> None:
     """Any host and key in reconfigure: a form error or a clean abort."""
-    if not hass.config_entries.async_get_entry(mock_config_entry.entry_id):
-        mock_config_entry.add_to_hass(hass)
-    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await added_entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(host, api_key, mode)
-    )
-    assert_clean(
+    await submit(
         hass,
-        result,
+        result["flow_id"],
+        user_input(host, api_key, mode),
         caplog,
-        {"host", "api_key", "certificate_mode"},
+        contacted,
         {"reconfigure_successful"},
     )
-    assert_contacted_usable(contacted)
-    await hass.async_block_till_done()
 
 
 @FLOW_SETTINGS
@@ -200,18 +194,18 @@ async def test_reconfigure_step_never_raises(
 async def test_reauth_step_never_raises(
     hass: HomeAssistant,
     contacted: list[tuple[str, int]],
-    mock_config_entry: MockConfigEntry,
+    added_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
     api_key: str,
 ) -> None:
     """Any key in reauth: a form error or a clean abort."""
-    if not hass.config_entries.async_get_entry(mock_config_entry.entry_id):
-        mock_config_entry.add_to_hass(hass)
-    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await added_entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: api_key}
+    await submit(
+        hass,
+        result["flow_id"],
+        {CONF_API_KEY: api_key},
+        caplog,
+        contacted,
+        {"reauth_successful"},
     )
-    assert_clean(hass, result, caplog, {"api_key"}, {"reauth_successful"})
-    assert_contacted_usable(contacted)
-    await hass.async_block_till_done()
