@@ -41,7 +41,7 @@ import idna
 
 #: Longest host name DNS allows, in ASCII characters.
 MAX_HOST_LENGTH: Final = 253
-#: ASCII characters a host name may hold (after IDNA, besides the dots).
+#: ASCII characters a host name may hold.
 _HOST_NAME_ASCII: Final = frozenset(string.ascii_letters + string.digits + "-.")
 #: Unicode categories never part of a host name: control, format (such as
 #: the zero-width space), surrogate, private use, unassigned, separators.
@@ -115,6 +115,8 @@ def normalize_host(host: str) -> str:
         return _usable_address(ipaddress.IPv6Address(host))
     _refuse_characters(host)
     try:
+        # STD3 rules leave only letters, digits and hyphens in each label;
+        # idna also refuses a label over 63 or a name over 253 characters.
         ascii_host = idna.encode(
             host.removesuffix("."), uts46=True, std3_rules=True
         ).decode("ascii")
@@ -128,8 +130,6 @@ def normalize_host(host: str) -> str:
         except ValueError:
             raise InvalidHostError("invalid_host") from None
         return _usable_address(address)
-    if len(ascii_host) > MAX_HOST_LENGTH or not set(ascii_host) <= _HOST_NAME_ASCII:
-        raise InvalidHostError("invalid_host")
     return ascii_host
 
 
