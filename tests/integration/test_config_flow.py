@@ -635,20 +635,67 @@ async def test_reconfigure_wrong_hub(
     assert dict(mock_config_entry.data) == before
 
 
+@pytest.mark.parametrize(
+    ("host", "api_key", "errors"),
+    [
+        ("https://127.0.0.1:{port}", API_KEY, {CONF_HOST: "host_is_url"}),
+        ("127.0.0.1\u200b:{port}", API_KEY, {CONF_HOST: "invalid_host_character"}),
+        ("127.0.0.1:{port}", f"{API_KEY}\r\n", {}),
+        ("127.0.0.1:{port}", f"{API_KEY}\r\nX: 1", {CONF_API_KEY: "malformed_api_key"}),
+        ("127.0.0.1:{free}", API_KEY, {CONF_HOST: "cannot_connect"}),
+    ],
+    ids=["url", "zero-width-space", "trailing-crlf", "crlf-inside", "cannot-connect"],
+)
 async def test_reconfigure_field_error(
-    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    host: str,
+    api_key: str,
+    errors: dict[str, str],
 ) -> None:
-    """A URL in the host field is flagged and nothing is changed."""
+    """Bad input is flagged on its field and nothing is changed.
+
+    A line break after the key, as a paste often brings, is only trimmed.
+    """
     mock_config_entry.add_to_hass(hass)
     before = dict(mock_config_entry.data)
     result = await mock_config_entry.start_reconfigure_flow(hass)
+    host = host.format(port=emulator.port, free=free_port())
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(f"https://127.0.0.1:{emulator.port}")
+        result["flow_id"], user_input(host, api_key=api_key)
     )
+    if not errors:
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reconfigure_successful"
+        assert dict(mock_config_entry.data) == before
+        return
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
-    assert result["errors"] == {CONF_HOST: "host_is_url"}
+    assert result["errors"] == errors
     assert dict(mock_config_entry.data) == before
+
+
+@pytest.mark.usefixtures("allow_ipv6_loopback")
+async def test_reauth_cannot_connect(
+    hass: HomeAssistant, emulator: Emulator, revoked_entry: MockConfigEntry
+) -> None:
+    """Reauth has no host field: cannot_connect is shown for the form, with the address."""
+    port = free_port()
+    hass.config_entries.async_update_entry(
+        revoked_entry, data={**revoked_entry.data, CONF_HOST: "::1", CONF_PORT: port}
+    )
+    result = await revoked_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: API_KEY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["description_placeholders"] == {
+        "name": "Hearth Hub",
+        "address": f"[::1]:{port}",
+    }
+    assert revoked_entry.data[CONF_API_KEY] == "revoked"
 
 
 # Options
