@@ -129,6 +129,10 @@ def _connection_error(err: HearthError, certificate_mode: str) -> tuple[str, str
     return CONF_HOST, "cannot_connect"
 
 
+#: Longest API key accepted; keys made by the Hearth app are far shorter.
+MAX_API_KEY_LENGTH: Final = 1024
+
+
 def api_key_error(api_key: str) -> str | None:
     """Return the field error of an API key (already stripped), if it has one.
 
@@ -172,8 +176,6 @@ def _connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
-#: Longest API key accepted; keys made by the Hearth app are far shorter.
-MAX_API_KEY_LENGTH: Final = 1024
 #: Keys of the TXT record of a hub's mDNS announcement.
 TXT_HUB_ID: Final = "id"
 TXT_MODEL: Final = "model"
