@@ -669,6 +669,8 @@ async def test_reconfigure_field_error(
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "reconfigure_successful"
         assert dict(mock_config_entry.data) == before
+        await hass.async_block_till_done()
+        assert mock_config_entry.state is ConfigEntryState.LOADED
         return
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
