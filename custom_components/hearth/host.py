@@ -37,6 +37,8 @@ import string
 from typing import Final
 import unicodedata
 
+# Installed with Home Assistant itself (yarl, which builds every URL, needs
+# it), so the manifest's requirements stay empty.
 import idna
 
 #: Longest host name DNS allows, in ASCII characters.
