@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-import ipaddress
 import logging
 import re
 from typing import Any, Final
@@ -80,56 +79,7 @@ from .const import (
     MAX_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
-
-
-class InvalidHostError(ValueError):
-    """The host field does not hold a usable host[:port]."""
-
-    def __init__(self, error: str) -> None:
-        """Keep the translation key of the field error."""
-        super().__init__(error)
-        self.error = error
-
-
-def parse_host(value: str) -> tuple[str, int]:
-    """Split ``host``, ``host:port``, ``IPv6`` or ``[IPv6]:port``.
-
-    Raises InvalidHostError with the error key to show under the field.
-    """
-    value = value.strip()
-    if not value:
-        raise InvalidHostError("invalid_host")
-    if "://" in value or "/" in value:
-        raise InvalidHostError("host_is_url")
-    port_text: str | None = None
-    if value.startswith("["):
-        host, bracket, rest = value[1:].partition("]")
-        if not bracket or (rest and not rest.startswith(":")):
-            raise InvalidHostError("invalid_host")
-        port_text = rest[1:] if rest else None
-        _require_ip(host, version=6)
-    elif value.count(":") > 1:
-        host = value
-        _require_ip(host, version=6)
-    else:
-        host, _, port_text = value.partition(":")
-        port_text = port_text or None
-        if not host or any(c.isspace() for c in host):
-            raise InvalidHostError("invalid_host")
-    if port_text is None:
-        return host, DEFAULT_PORT
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise InvalidHostError("invalid_port")
-    return host, int(port_text)
-
-
-def _require_ip(host: str, *, version: int) -> None:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise InvalidHostError("invalid_host") from None
-    if address.version != version:
-        raise InvalidHostError("invalid_host")
+from .host import InvalidHostError, format_host, normalize_host, parse_host, parse_port
 
 
 @dataclass(slots=True)
@@ -166,17 +116,37 @@ async def async_check_hub(
     return HubCheck(await client.async_get_info(), fingerprint)
 
 
-def _error_key(err: HearthError, certificate_mode: str) -> str:
-    """Return the form error that explains a failed connection."""
+def _connection_error(err: HearthError, certificate_mode: str) -> tuple[str, str]:
+    """Return the field at fault and the error that explains a failed connection."""
     if isinstance(err, HearthAuthenticationError | HearthForbiddenError):
-        return "invalid_auth"
+        return CONF_API_KEY, "invalid_auth"
     if isinstance(err, HearthUnsupportedVersionError):
-        return "unsupported_version"
+        return "base", "unsupported_version"
     if isinstance(err, HearthCertificateError):
         if certificate_mode == CERTIFICATE_MODE_CA:
-            return "certificate_untrusted"
-        return "certificate_mismatch"
-    return "cannot_connect"
+            return CONF_CERTIFICATE_MODE, "certificate_untrusted"
+        return "base", "certificate_mismatch"
+    return CONF_HOST, "cannot_connect"
+
+
+#: Longest API key accepted; keys made by the Hearth app are far shorter.
+MAX_API_KEY_LENGTH: Final = 1024
+
+
+def api_key_error(api_key: str) -> str | None:
+    """Return the field error of an API key (already stripped), if it has one.
+
+    A key is visible ASCII. Anything else, such as a space, a line break or
+    a NUL inside it, is refused before the key is sent anywhere: in an HTTP
+    header it could not be sent as typed.
+    """
+    if not api_key:
+        return "invalid_api_key"
+    if len(api_key) > MAX_API_KEY_LENGTH or not all(
+        "!" <= char <= "~" for char in api_key
+    ):
+        return "malformed_api_key"
+    return None
 
 
 def _key_schema(default: str = "") -> dict[vol.Marker, Any]:
@@ -204,15 +174,6 @@ def _connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             ),
         }
     )
-
-
-def _host_field(host: str, port: int) -> str:
-    """Return how a stored host and port are shown in the host field.
-
-    The inverse of :func:`parse_host`, so the port it assumes is left out.
-    """
-    shown = f"[{host}]" if ":" in host else host
-    return shown if port == DEFAULT_PORT else f"{shown}:{port}"
 
 
 #: Keys of the TXT record of a hub's mDNS announcement.
@@ -268,24 +229,36 @@ class HearthConfigFlow(
         return HearthOptionsFlow()
 
     async def _async_try_connect(
-        self, user_input: dict[str, Any], fingerprint: str | None = None
+        self,
+        address: str | tuple[str, int],
+        api_key: str,
+        mode: str,
+        fingerprint: str | None = None,
     ) -> tuple[dict[str, Any] | None, dict[str, str], dict[str, str]]:
         """Validate the form and connect.
 
-        Returns the entry data (None on failure), the form errors and the
-        description placeholders for them.
+        ``address`` is the text of the host field; or, for the forms without
+        a host field (reauth, discovery), the hub's host and port, and then
+        what is wrong with the address or the certificate is shown for the
+        whole form. Returns the entry data (None on failure), the form errors
+        and the description placeholders for them.
         """
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
-        api_key = user_input[CONF_API_KEY].strip()
-        mode = user_input[CONF_CERTIFICATE_MODE]
-        try:
-            host, port = parse_host(user_input[CONF_HOST])
-        except InvalidHostError as err:
-            errors[CONF_HOST] = err.error
-            return None, errors, placeholders
-        if not api_key:
-            errors[CONF_API_KEY] = "invalid_api_key"
+        fields = {CONF_API_KEY}
+        if isinstance(address, str):
+            fields |= {CONF_HOST, CONF_CERTIFICATE_MODE}
+            try:
+                host, port = parse_host(address, DEFAULT_PORT)
+            except InvalidHostError as err:
+                errors[CONF_HOST] = err.error
+                placeholders.update(err.placeholders)
+        else:
+            host, port = address
+        api_key = api_key.strip()
+        if key_error := api_key_error(api_key):
+            errors[CONF_API_KEY] = key_error
+        if errors:
             return None, errors, placeholders
         try:
             check = await async_check_hub(
@@ -296,7 +269,10 @@ class HearthConfigFlow(
             placeholders["retry_after"] = str(round(err.retry_after))
         except HearthError as err:
             LOGGER.debug("Cannot connect to the hub at %s: %s", host, err)
-            errors["base"] = _error_key(err, mode)
+            field, error = _connection_error(err, mode)
+            errors[field if field in fields else "base"] = error
+            if error == "cannot_connect":
+                placeholders["address"] = format_host(host, port, default_port=None)
         except Exception:  # noqa: BLE001
             LOGGER.exception("Unexpected error while connecting to the hub")
             errors["base"] = "unknown"
@@ -333,7 +309,11 @@ class HearthConfigFlow(
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            data, errors, placeholders = await self._async_try_connect(user_input)
+            data, errors, placeholders = await self._async_try_connect(
+                user_input[CONF_HOST],
+                user_input[CONF_API_KEY],
+                user_input[CONF_CERTIFICATE_MODE],
+            )
             if data is not None:
                 self._abort_if_unique_id_configured(
                     updates={CONF_HOST: data[CONF_HOST], CONF_PORT: data[CONF_PORT]}
@@ -405,13 +385,9 @@ class HearthConfigFlow(
         placeholders: dict[str, str] = {}
         if user_input is not None:
             data, errors, placeholders = await self._async_try_connect(
-                {
-                    CONF_HOST: _host_field(
-                        entry.data[CONF_HOST], entry.data[CONF_PORT]
-                    ),
-                    CONF_API_KEY: user_input[CONF_API_KEY],
-                    CONF_CERTIFICATE_MODE: entry.data[CONF_CERTIFICATE_MODE],
-                },
+                (entry.data[CONF_HOST], entry.data[CONF_PORT]),
+                user_input[CONF_API_KEY],
+                entry.data[CONF_CERTIFICATE_MODE],
                 entry.data.get(CONF_FINGERPRINT),
             )
             if data is not None:
@@ -439,13 +415,19 @@ class HearthConfigFlow(
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            data, errors, placeholders = await self._async_try_connect(user_input)
+            data, errors, placeholders = await self._async_try_connect(
+                user_input[CONF_HOST],
+                user_input[CONF_API_KEY],
+                user_input[CONF_CERTIFICATE_MODE],
+            )
             if data is not None:
                 self._abort_if_unique_id_mismatch(reason="wrong_hub")
                 return self.async_update_reload_and_abort(entry, data=data)
         defaults = {
             **entry.data,
-            CONF_HOST: _host_field(entry.data[CONF_HOST], entry.data[CONF_PORT]),
+            CONF_HOST: format_host(
+                entry.data[CONF_HOST], entry.data[CONF_PORT], DEFAULT_PORT
+            ),
         }
         return self.async_show_form(
             step_id="reconfigure",
@@ -495,12 +477,15 @@ class HearthConfigFlow(
         """
         upnp = discovery_info.upnp
         hub_id = upnp.get(ATTR_UPNP_SERIAL)
-        if presentation_url := upnp.get(ATTR_UPNP_PRESENTATION_URL):
-            url = URL(presentation_url)
-            port = url.port or DEFAULT_PORT
-        else:
-            url = URL(discovery_info.ssdp_location or "")
-            port = DEFAULT_PORT
+        try:
+            if presentation_url := upnp.get(ATTR_UPNP_PRESENTATION_URL):
+                url = URL(presentation_url)
+                port = url.port or DEFAULT_PORT
+            else:
+                url = URL(discovery_info.ssdp_location or "")
+                port = DEFAULT_PORT
+        except ValueError:
+            return self.async_abort(reason="invalid_discovery_info")
         if not hub_id or not url.host:
             return self.async_abort(reason="invalid_discovery_info")
         return await self._async_handle_discovery(
@@ -599,6 +584,13 @@ class HearthConfigFlow(
         ``fingerprint`` is the certificate the hub announced; without one,
         the certificate the hub presents now is the one that will be pinned.
         """
+        try:
+            host = normalize_host(host)
+            if port is not None:
+                port = parse_port(str(port))
+        except InvalidHostError as err:
+            LOGGER.debug("Discovered hub %s has an unusable address: %s", hub_id, err)
+            return self.async_abort(reason="invalid_discovery_info")
         await self.async_set_unique_id(hub_id)
         self._abort_if_unique_id_configured(updates=self._discovery_updates(host, port))
         port = port or DEFAULT_PORT
@@ -647,11 +639,9 @@ class HearthConfigFlow(
         placeholders: dict[str, str] = {}
         if user_input is not None:
             data, errors, placeholders = await self._async_try_connect(
-                {
-                    CONF_HOST: _host_field(hub.host, hub.port),
-                    CONF_API_KEY: user_input[CONF_API_KEY],
-                    CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
-                },
+                (hub.host, hub.port),
+                user_input[CONF_API_KEY],
+                CERTIFICATE_MODE_PIN,
                 hub.fingerprint,
             )
             if data is not None:
@@ -670,7 +660,7 @@ class HearthConfigFlow(
             errors=errors,
             description_placeholders={
                 "name": hub.name,
-                "host": _host_field(hub.host, hub.port),
+                "host": format_host(hub.host, hub.port, DEFAULT_PORT),
                 **({"model": hub.model} if hub.model else {}),
                 **placeholders,
             },

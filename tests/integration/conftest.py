@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Generator
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.components.application_credentials import (
@@ -83,3 +85,32 @@ async def credentials(
     await async_import_client_credential(
         hass, DOMAIN, ClientCredential(emulator.client_id, emulator.client_secret)
     )
+
+
+@pytest.fixture
+def refused_handshakes_expected(hass: HomeAssistant) -> Generator[None]:
+    """Accept the emulator's report of a TLS handshake the client refused.
+
+    The emulator serves in the test's event loop, which runs in debug mode;
+    asyncio then reports every failed incoming handshake to the loop's
+    exception handler, which would fail the test. Only those reports are
+    dropped; any other loop error still fails it.
+    """
+    loop = hass.loop
+    handler = loop.get_exception_handler()
+    assert handler is not None
+
+    def drop_refused_handshakes(
+        loop: asyncio.AbstractEventLoop, context: dict[str, Any]
+    ) -> None:
+        if context.get(
+            "message"
+        ) == "Error on transport creation for incoming connection" and isinstance(
+            context.get("exception"), OSError
+        ):
+            return
+        handler(loop, context)
+
+    loop.set_exception_handler(drop_refused_handshakes)
+    yield
+    loop.set_exception_handler(handler)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator
 from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
@@ -19,8 +18,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
 import voluptuous as vol
 
-from custom_components.hearth.api import ApiKeyAuth, HearthHubClient, pinned_ssl
-from custom_components.hearth.config_flow import parse_host
+from custom_components.hearth.api import (
+    DEFAULT_PORT,
+    ApiKeyAuth,
+    HearthHubClient,
+    pinned_ssl,
+)
 from custom_components.hearth.const import (
     CERTIFICATE_MODE_CA,
     CERTIFICATE_MODE_PIN,
@@ -28,6 +31,7 @@ from custom_components.hearth.const import (
     CONF_FINGERPRINT,
     DOMAIN,
 )
+from custom_components.hearth.host import parse_host
 from emulator import Emulator
 from tests.conftest import API_KEY, READ_ONLY_KEY, free_port
 from tests.integration.helpers import (
@@ -39,6 +43,8 @@ from tests.integration.helpers import (
 )
 
 STALE_FINGERPRINT = "00" * 32
+#: The unspecified IPv4 address: "any address" to a server, nobody's address.
+UNSPECIFIED = "0.0.0.0"  # noqa: S104
 
 
 def suggested_values(result: ConfigFlowResult) -> dict[str, Any]:
@@ -124,35 +130,6 @@ async def test_user_flow_ipv6(hass: HomeAssistant) -> None:
         await emu.stop()
 
 
-@pytest.fixture
-def refused_handshakes_expected(hass: HomeAssistant) -> Generator[None]:
-    """Accept the emulator's report of a TLS handshake the client refused.
-
-    The emulator serves in the test's event loop, which runs in debug mode;
-    asyncio then reports every failed incoming handshake to the loop's
-    exception handler, which would fail the test. Only those reports are
-    dropped; any other loop error still fails it.
-    """
-    loop = hass.loop
-    handler = loop.get_exception_handler()
-    assert handler is not None
-
-    def drop_refused_handshakes(
-        loop: asyncio.AbstractEventLoop, context: dict[str, Any]
-    ) -> None:
-        if context.get(
-            "message"
-        ) == "Error on transport creation for incoming connection" and isinstance(
-            context.get("exception"), OSError
-        ):
-            return
-        handler(loop, context)
-
-    loop.set_exception_handler(drop_refused_handshakes)
-    yield
-    loop.set_exception_handler(handler)
-
-
 @pytest.mark.usefixtures("refused_handshakes_expected")
 async def test_user_flow_ca_mode_then_pin(
     hass: HomeAssistant, emulator: Emulator
@@ -165,7 +142,7 @@ async def test_user_flow_ca_mode_then_pin(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "local"
-    assert result["errors"] == {"base": "certificate_untrusted"}
+    assert result["errors"] == {CONF_CERTIFICATE_MODE: "certificate_untrusted"}
     assert suggested_values(result)[CONF_CERTIFICATE_MODE] == CERTIFICATE_MODE_CA
     assert emulator.stats.count(*GET_INFO) == 0
 
@@ -180,14 +157,14 @@ async def test_user_flow_ca_mode_then_pin(
 async def test_user_flow_invalid_key_then_valid(
     hass: HomeAssistant, emulator: Emulator
 ) -> None:
-    """A refused key shows invalid_auth and keeps what was typed."""
+    """A refused key is flagged on its field and what was typed is kept."""
     result = await start_user_flow(hass)
     host = f"127.0.0.1:{emulator.port}"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(host, api_key="wrong-key")
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {CONF_API_KEY: "invalid_auth"}
     assert suggested_values(result) == user_input(host, api_key="wrong-key")
 
     result = await hass.config_entries.flow.async_configure(
@@ -200,13 +177,15 @@ async def test_user_flow_invalid_key_then_valid(
 async def test_user_flow_cannot_connect(
     hass: HomeAssistant, emulator: Emulator
 ) -> None:
-    """Nothing listening at the address gives cannot_connect."""
+    """Nothing listening: cannot_connect on the host field names what was tried."""
     result = await start_user_flow(hass)
+    port = free_port()
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(f"127.0.0.1:{free_port()}")
+        result["flow_id"], user_input(f" 127.0.0.1:{port}")
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["errors"] == {CONF_HOST: "cannot_connect"}
+    assert result["description_placeholders"] == {"address": f"127.0.0.1:{port}"}
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(f"127.0.0.1:{emulator.port}")
@@ -295,7 +274,7 @@ async def test_user_flow_unexpected_error(
         ("127.0.0.1/api/v1", API_KEY, {CONF_HOST: "host_is_url"}),
         ("", API_KEY, {CONF_HOST: "invalid_host"}),
         ("   ", API_KEY, {CONF_HOST: "invalid_host"}),
-        ("my hub", API_KEY, {CONF_HOST: "invalid_host"}),
+        ("my hub", API_KEY, {CONF_HOST: "invalid_host_character"}),
         (":8443", API_KEY, {CONF_HOST: "invalid_host"}),
         ("::gg", API_KEY, {CONF_HOST: "invalid_host"}),
         ("[::1", API_KEY, {CONF_HOST: "invalid_host"}),
@@ -307,6 +286,12 @@ async def test_user_flow_unexpected_error(
         ("[::1]:", API_KEY, {CONF_HOST: "invalid_port"}),
         ("127.0.0.1", "", {CONF_API_KEY: "invalid_api_key"}),
         ("127.0.0.1", " \t ", {CONF_API_KEY: "invalid_api_key"}),
+        ("127.0.0.1", f"{API_KEY}\r\nX: 1", {CONF_API_KEY: "malformed_api_key"}),
+        (
+            UNSPECIFIED,
+            "",
+            {CONF_HOST: "not_a_hub_address", CONF_API_KEY: "invalid_api_key"},
+        ),
     ],
 )
 async def test_user_flow_field_errors(
@@ -334,6 +319,123 @@ async def test_user_flow_field_errors(
 
 
 @pytest.mark.parametrize(
+    ("host", "errors", "placeholders"),
+    [
+        # Examples from the hardening issue; most once ended in a 500 or a
+        # traceback, or were accepted as a host.
+        ("127.0.0.1:\u00b2", {CONF_HOST: "invalid_port"}, {}),
+        ("127.0.0.1:" + "9" * 10_000, {CONF_HOST: "invalid_port"}, {}),
+        ("127.0.0.1:\uff18\uff14\uff14\uff13", {CONF_HOST: "invalid_port"}, {}),
+        (
+            "user@127.0.0.1",
+            {CONF_HOST: "invalid_host_character"},
+            {"character": "“@” (U+0040)"},
+        ),
+        (
+            "hub{1}",
+            {CONF_HOST: "invalid_host_character"},
+            {"character": "“{” (U+007B)"},
+        ),
+        (
+            "127.0.0.1?x=1",
+            {CONF_HOST: "invalid_host_character"},
+            {"character": "“?” (U+003F)"},
+        ),
+        (
+            "127.0.0.1#x",
+            {CONF_HOST: "invalid_host_character"},
+            {"character": "“#” (U+0023)"},
+        ),
+        (
+            "hub\\share",
+            {CONF_HOST: "invalid_host_character"},
+            {"character": "“\\” (U+005C)"},
+        ),
+        (
+            "127.0.0.1\x00",
+            {CONF_HOST: "invalid_host_character"},
+            {"character": "U+0000"},
+        ),
+        (
+            "127.0.0.1\u200b",
+            {CONF_HOST: "invalid_host_character"},
+            {"character": "U+200B ZERO WIDTH SPACE"},
+        ),
+        ("h" * 10_240, {CONF_HOST: "host_too_long"}, {"max_length": "253"}),
+        (UNSPECIFIED, {CONF_HOST: "not_a_hub_address"}, {"address": UNSPECIFIED}),
+        ("[::]:8443", {CONF_HOST: "not_a_hub_address"}, {"address": "::"}),
+        ("224.0.0.251", {CONF_HOST: "not_a_hub_address"}, {"address": "224.0.0.251"}),
+        ("127.1", {CONF_HOST: "invalid_host"}, {}),
+        ("2130706433", {CONF_HOST: "invalid_host"}, {}),
+        ("\u0661\u0662\u0667.\u0660.\u0660.\u0661", {CONF_HOST: "invalid_host"}, {}),
+        ("-hub.local", {CONF_HOST: "invalid_host"}, {}),
+    ],
+)
+async def test_user_flow_hostile_host(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    caplog: pytest.LogCaptureFixture,
+    host: str,
+    errors: dict[str, str],
+    placeholders: dict[str, str],
+) -> None:
+    """A hostile host gets a translated field error, no request and no log."""
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(host)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    assert result["description_placeholders"] == placeholders
+    assert emulator.stats.total == 0
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+@pytest.mark.parametrize(
+    "api_key",
+    [
+        f"{API_KEY}\r\nX-Injected: 1",
+        f"{API_KEY}\nmore",
+        "test\x00key",
+        "test key",
+        "test\u200bkey",
+        "schl\u00fcssel",
+        "k" * 1025,
+    ],
+    ids=["crlf", "lf-inside", "nul", "space", "zero-width", "non-ascii", "too-long"],
+)
+async def test_user_flow_malformed_key(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    caplog: pytest.LogCaptureFixture,
+    api_key: str,
+) -> None:
+    """A key that cannot be sent as typed is flagged on its field, unsent."""
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(f"127.0.0.1:{emulator.port}", api_key=api_key)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_API_KEY: "malformed_api_key"}
+    assert emulator.stats.total == 0
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+async def test_user_flow_full_width_address(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """An address in full-width digits is stored in ASCII, as browsers read it."""
+    # U+FF10 to U+FF19 are the full-width digits, U+FF0E the full stop.
+    full_width = "".join(chr(ord(char) + 0xFEE0) for char in "127.0.0.1")
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(f"{full_width}:{emulator.port}")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == hub_entry_data(emulator)
+
+
+@pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("192.168.1.20", ("192.168.1.20", 443)),
@@ -343,11 +445,14 @@ async def test_user_flow_field_errors(
         ("[fe80::1]", ("fe80::1", 443)),
         ("[fe80::1]:8443", ("fe80::1", 8443)),
         ("hub:65535", ("hub", 65535)),
+        ("Hearth-3F2A9C.Local.", ("hearth-3f2a9c.local", 443)),
+        ("b\u00fccher.example:8443", ("xn--bcher-kva.example", 8443)),
+        ("[::FFFF:127.0.0.1]", ("::ffff:127.0.0.1", 443)),
     ],
 )
 def test_parse_host(value: str, expected: tuple[str, int]) -> None:
     """Host names, IPv4 and IPv6 (bare or bracketed) split into host and port."""
-    assert parse_host(value) == expected
+    assert parse_host(value, DEFAULT_PORT) == expected
 
 
 async def test_user_flow_already_configured(
@@ -403,7 +508,7 @@ async def test_reauth_after_refused_key(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_confirm"
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {CONF_API_KEY: "invalid_auth"}
     assert result["description_placeholders"] == {"name": "Hearth Hub"}
 
     result = await hass.config_entries.flow.async_configure(
@@ -490,7 +595,7 @@ async def test_reconfigure(
         result["flow_id"], user_input(host, api_key="wrong-key")
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {CONF_API_KEY: "invalid_auth"}
     assert suggested_values(result) == user_input(host, api_key="wrong-key")
 
     result = await hass.config_entries.flow.async_configure(
@@ -530,20 +635,69 @@ async def test_reconfigure_wrong_hub(
     assert dict(mock_config_entry.data) == before
 
 
+@pytest.mark.parametrize(
+    ("host", "api_key", "errors"),
+    [
+        ("https://127.0.0.1:{port}", API_KEY, {CONF_HOST: "host_is_url"}),
+        ("127.0.0.1\u200b:{port}", API_KEY, {CONF_HOST: "invalid_host_character"}),
+        ("127.0.0.1:{port}", f"{API_KEY}\r\n", {}),
+        ("127.0.0.1:{port}", f"{API_KEY}\r\nX: 1", {CONF_API_KEY: "malformed_api_key"}),
+        ("127.0.0.1:{free}", API_KEY, {CONF_HOST: "cannot_connect"}),
+    ],
+    ids=["url", "zero-width-space", "trailing-crlf", "crlf-inside", "cannot-connect"],
+)
 async def test_reconfigure_field_error(
-    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    host: str,
+    api_key: str,
+    errors: dict[str, str],
 ) -> None:
-    """A URL in the host field is flagged and nothing is changed."""
+    """Bad input is flagged on its field and nothing is changed.
+
+    A line break after the key, as a paste often brings, is only trimmed.
+    """
     mock_config_entry.add_to_hass(hass)
     before = dict(mock_config_entry.data)
     result = await mock_config_entry.start_reconfigure_flow(hass)
+    host = host.format(port=emulator.port, free=free_port())
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(f"https://127.0.0.1:{emulator.port}")
+        result["flow_id"], user_input(host, api_key=api_key)
     )
+    if not errors:
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reconfigure_successful"
+        assert dict(mock_config_entry.data) == before
+        await hass.async_block_till_done()
+        assert mock_config_entry.state is ConfigEntryState.LOADED
+        return
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
-    assert result["errors"] == {CONF_HOST: "host_is_url"}
+    assert result["errors"] == errors
     assert dict(mock_config_entry.data) == before
+
+
+@pytest.mark.usefixtures("allow_ipv6_loopback")
+async def test_reauth_cannot_connect(
+    hass: HomeAssistant, emulator: Emulator, revoked_entry: MockConfigEntry
+) -> None:
+    """Reauth has no host field: cannot_connect is shown for the form, with the address."""
+    port = free_port()
+    hass.config_entries.async_update_entry(
+        revoked_entry, data={**revoked_entry.data, CONF_HOST: "::1", CONF_PORT: port}
+    )
+    result = await revoked_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: API_KEY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["description_placeholders"] == {
+        "name": "Hearth Hub",
+        "address": f"[::1]:{port}",
+    }
+    assert revoked_entry.data[CONF_API_KEY] == "revoked"
 
 
 # Options

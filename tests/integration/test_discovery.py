@@ -9,7 +9,7 @@ themselves, on loopback.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from ipaddress import IPv4Address, ip_address
 import json
 import os
@@ -74,6 +74,8 @@ STRINGS = json.loads(
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 UPNP_NS = "{urn:schemas-upnp-org:device-1-0}"
 FORGED_FINGERPRINT = "ab" * 32
+#: The unspecified IPv4 address: "any address" to a server, nobody's address.
+UNSPECIFIED = "0.0.0.0"  # noqa: S104
 #: A loopback address besides 127.0.0.1: where a hub "moves" to in the tests.
 OTHER_LOOPBACK = "127.0.0.2"
 #: Patched into the config flow when a test must say where a hub listens
@@ -263,7 +265,12 @@ async def test_zeroconf_confirm_errors(hass: HomeAssistant, emulator: Emulator) 
 
     result = await confirm(hass, result["flow_id"], "wrong-key")
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {CONF_API_KEY: "invalid_auth"}
+
+    result = await confirm(hass, result["flow_id"], f"{API_KEY}\r\nX: 1")
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_API_KEY: "malformed_api_key"}
+    assert emulator.stats.total == 1
 
     result = await confirm(hass, result["flow_id"], READ_ONLY_KEY)
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -325,6 +332,61 @@ async def test_zeroconf_invalid_announcement(
     result = await discover(hass, SOURCE_ZEROCONF, zeroconf_info(emulator, txt=txt))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "invalid_discovery_info"
+    assert emulator.stats.total == 0
+
+
+async def test_zeroconf_confirm_cannot_connect(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """A hub gone before the key is entered: the address tried is named."""
+    port = free_port()
+    result = await discover(hass, SOURCE_ZEROCONF, zeroconf_info(emulator, port=port))
+    assert result["step_id"] == "discovery_confirm"
+    result = await confirm(hass, result["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["description_placeholders"] is not None
+    assert result["description_placeholders"]["address"] == f"127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize(
+    ("source", "info"),
+    [
+        (SOURCE_ZEROCONF, lambda emu: zeroconf_info(emu, host=UNSPECIFIED)),
+        (SOURCE_ZEROCONF, lambda emu: zeroconf_info(emu, host="224.0.0.251")),
+        (SOURCE_ZEROCONF, lambda emu: zeroconf_info(emu, port=70_000)),
+        (
+            SOURCE_SSDP,
+            lambda emu: ssdp_info(emu, presentation_url=f"https://{UNSPECIFIED}:1"),
+        ),
+        (SOURCE_SSDP, lambda emu: ssdp_info(emu, presentation_url="https://[::1")),
+        (SOURCE_SSDP, lambda emu: ssdp_info(emu, presentation_url="https://hub_1/")),
+        (SOURCE_DHCP, lambda emu: dhcp_info(emu, ip=UNSPECIFIED)),
+        (SOURCE_DHCP, lambda emu: dhcp_info(emu, ip="127.0.0.1\x00")),
+    ],
+    ids=[
+        "zeroconf-unspecified",
+        "zeroconf-multicast",
+        "zeroconf-port",
+        "ssdp-unspecified",
+        "ssdp-broken-url",
+        "ssdp-underscore",
+        "dhcp-unspecified",
+        "dhcp-nul",
+    ],
+)
+async def test_discovery_of_unusable_address(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    source: str,
+    info: Callable[[Emulator], Any],
+) -> None:
+    """Discovery goes through the same host validator as the user's input."""
+    with patch(DEFAULT_PORT_PATH, emulator.port):
+        result = await discover(hass, source, info(emulator))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "invalid_discovery_info"
+    assert not hub_flows(hass)
     assert emulator.stats.total == 0
 
 
