@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import BasicAuth, ClientSession
+from multidict import CIMultiDictProxy
+import orjson
 import pytest
 from yarl import URL
 
@@ -16,7 +18,9 @@ from .conftest import FakeClock
 REDIRECT = "https://my.home-assistant.io/redirect/oauth"
 
 
-async def _authorize(session: ClientSession, emu: Emulator, **query: str) -> URL:
+async def _authorize_answer(
+    session: ClientSession, emu: Emulator, **query: str
+) -> tuple[int, CIMultiDictProxy[str], bytes]:
     params = {
         "response_type": "code",
         "client_id": emu.client_id,
@@ -27,8 +31,13 @@ async def _authorize(session: ClientSession, emu: Emulator, **query: str) -> URL
     async with session.get(
         emu.authorize_url, params=params, allow_redirects=False
     ) as response:
-        assert response.status == 302
-        return URL(response.headers["Location"])
+        return response.status, response.headers, await response.read()
+
+
+async def _authorize(session: ClientSession, emu: Emulator, **query: str) -> URL:
+    status, headers, _ = await _authorize_answer(session, emu, **query)
+    assert status == 302
+    return URL(headers["Location"])
 
 
 async def _token(
@@ -223,18 +232,12 @@ async def test_unregistered_redirect_uri_gets_400(
     session: ClientSession, emu: Emulator, redirect_uri: str
 ) -> None:
     """Any other redirect URI: 400 with the OAuth error body, never a redirect."""
-    params = {
-        "response_type": "code",
-        "client_id": emu.client_id,
-        "redirect_uri": redirect_uri,
-        "state": "opaque-state",
-    }
-    async with session.get(
-        emu.authorize_url, params=params, allow_redirects=False
-    ) as response:
-        assert response.status == 400
-        assert "Location" not in response.headers
-        body = await response.json()
+    status, headers, raw = await _authorize_answer(
+        session, emu, redirect_uri=redirect_uri
+    )
+    assert status == 400
+    assert "Location" not in headers
+    body = orjson.loads(raw)
     assert body["error"] == "invalid_request"
     assert "redirect_uri" in body["error_description"]
 
@@ -247,13 +250,7 @@ async def test_registered_redirect_uri(
     async with Emulator(drift_interval=0, redirect_uris=[registered]) as emu:
         location = await _authorize(session, emu, redirect_uri=registered)
         assert str(location.with_query(None)) == registered
-        async with session.get(
-            emu.authorize_url,
-            params={
-                "response_type": "code",
-                "client_id": emu.client_id,
-                "redirect_uri": f"{registered}/more",
-            },
-            allow_redirects=False,
-        ) as response:
-            assert response.status == 400
+        status, _, _ = await _authorize_answer(
+            session, emu, redirect_uri=f"{registered}/more"
+        )
+        assert status == 400
