@@ -8,7 +8,8 @@ Run it with ``python -m emulator`` or use :class:`Emulator` in-process::
     await emu.stop()
 
 The wire format is described in ``docs/openapi.yaml``; the emulator-only admin
-API and the fault kinds in ``docs/api.md``.
+API, who may use it (:mod:`.guard`), the hub page and the fault kinds in
+``docs/api.md``.
 """
 
 from .account import CloudAccount, CloudHub

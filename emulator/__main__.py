@@ -13,6 +13,7 @@ import sys
 
 from .account import DEFAULT_PAGE_SIZE
 from .demo import DEFAULT_SEED
+from .guard import TOKEN_QUERY
 from .oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN_LIFETIME
 from .ratelimit import UNLIMITED_BUDGET, WINDOW_SECONDS
 from .server import DEFAULT_DRIFT_INTERVAL, Emulator
@@ -155,6 +156,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="hubs per page of GET /v1/hubs (default: %(default)s)",
     )
     parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        dest="redirect_uris",
+        default=[],
+        metavar="URI",
+        help="OAuth2 redirect URI to allow besides Home Assistant's "
+        "my.home-assistant.io redirect and loopback URLs; repeatable",
+    )
+    parser.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="token the admin API and the hub page require (default: none on "
+        "loopback, else a random one, printed at start)",
+    )
+    parser.add_argument(
         "--log-level",
         default="INFO",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -173,12 +189,19 @@ def banner(emu: Emulator, args: argparse.Namespace) -> str:
         if args.rate_limit
         else f"none (headers report {UNLIMITED_BUDGET} per {WINDOW_SECONDS:g} s)"
     )
+    token = emu.admin_token
+    if token is None:
+        page, admin = emu.page_url, "emulator only; no token needed on loopback"
+    else:
+        page = f"{emu.page_url}?{TOKEN_QUERY}={token}"
+        admin = f"emulator only; send 'Authorization: Bearer {token}'"
     lines = [
         "Hearth emulator is running",
         f"  Hub API      {emu.hub_url}/api/v1   (hub {emu.hub_id}, {len(emu.home.devices)} devices)",
         f"  API keys     {keys}",
         f"  Fingerprint  {emu.fingerprint or '(plain HTTP, no certificate)'}",
-        f"  Admin API    {emu.hub_url}/admin   (emulator only, no auth)",
+        f"  Hub page     {page}",
+        f"  Admin API    {emu.hub_url}/admin   ({admin})",
         f"  Cloud API    {emu.cloud_url}/v1   ({len(emu.account.hubs)} hubs on the account)",
         f"  OAuth2       authorize {emu.authorize_url}",
         f"               token     {emu.token_url}",
@@ -216,6 +239,8 @@ async def run(args: argparse.Namespace) -> int:
         advertise=args.advertise,
         ssdp_http_port=args.ssdp_http_port,
         certificate_files=(args.cert_file, args.key_file) if args.cert_file else None,
+        admin_token=args.admin_token,
+        redirect_uris=args.redirect_uris,
     )
     try:
         await emu.start(host=args.host, port=args.port, cloud_port=args.cloud_port)

@@ -47,6 +47,12 @@ def admin_routes(emulator: Emulator) -> list[web.RouteDef]:
     ]
 
 
+def _refuse_unknown(body: dict[str, Any], known: set[str]) -> None:
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise InvalidRequestError(f"Unknown field(s): {', '.join(unknown)}")
+
+
 def _optional_bool(body: dict[str, Any], name: str) -> bool | None:
     value = body.get(name)
     if value is not None and not isinstance(value, bool):
@@ -127,14 +133,14 @@ class _Admin:
 
     async def set_rate_limit(self, request: web.Request) -> web.Response:
         body = await read_json_object(request)
-        unknown = sorted(set(body) - {"limit", "retry_after_format", "reset"})
-        if unknown:
-            raise InvalidRequestError(f"Unknown field(s): {', '.join(unknown)}")
+        _refuse_unknown(body, {"limit", "retry_after_format", "reset"})
         limit = body.get("limit", self._emu.limiter.limit)
         if limit is not None and not (is_int(limit) and limit >= 1):
             raise InvalidRequestError("'limit' must be an integer >= 1 or null")
         style = body.get("retry_after_format")
-        if style is not None and style not in set(RetryAfterFormat):
+        if style is not None and not (
+            isinstance(style, str) and style in set(RetryAfterFormat)
+        ):
             raise InvalidRequestError(
                 "'retry_after_format' must be 'seconds' or 'http-date'"
             )
@@ -167,9 +173,7 @@ class _Admin:
 
     async def add_cloud_hub(self, request: web.Request) -> web.Response:
         body = await read_json_object(request, allow_empty=True)
-        unknown = sorted(set(body) - {"id", "name", "devices", "online"})
-        if unknown:
-            raise InvalidRequestError(f"Unknown field(s): {', '.join(unknown)}")
+        _refuse_unknown(body, {"id", "name", "devices", "online"})
         devices = body.get("devices", 3)
         if devices is not None and not (is_int(devices) and 0 <= devices <= 10_000):
             raise InvalidRequestError("'devices' must be an integer 0..10000 or null")
@@ -185,9 +189,7 @@ class _Admin:
     async def update_cloud_hub(self, request: web.Request) -> web.Response:
         hub_id = request.match_info["hub_id"]
         body = await read_json_object(request)
-        unknown = sorted(set(body) - {"online", "name"})
-        if unknown:
-            raise InvalidRequestError(f"Unknown field(s): {', '.join(unknown)}")
+        _refuse_unknown(body, {"online", "name"})
         hub = self._emu.cloud_hub(hub_id)
         online = _optional_bool(body, "online")
         if online is not None:
@@ -203,6 +205,7 @@ class _Admin:
 
     async def issue_token(self, request: web.Request) -> web.Response:
         body = await read_json_object(request, allow_empty=True)
+        _refuse_unknown(body, {"lifetime", "scope"})
         lifetime = body.get("lifetime")
         if lifetime is not None and not (is_int(lifetime) and lifetime >= 0):
             raise InvalidRequestError("'lifetime' must be an integer >= 0")

@@ -6,7 +6,7 @@ import asyncio
 import binascii
 from collections.abc import Callable
 from typing import Final
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl, unquote_plus
 
 from aiohttp import BasicAuth, web
 from aiohttp.typedefs import Handler
@@ -22,6 +22,7 @@ from .oauth import (
     TokenError,
     TokenStore,
     parse_scope,
+    redirect_allowed,
 )
 from .ratelimit import SlidingWindowLimiter
 from .responses import (
@@ -36,6 +37,7 @@ from .stats import Stats
 API_PREFIX: Final = "/v1"
 AUTHORIZE_PATH: Final = "/oauth/authorize"
 TOKEN_PATH: Final = "/oauth/token"  # noqa: S105 - a URL path
+FORM_CONTENT_TYPE: Final = "application/x-www-form-urlencoded"
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 _NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -49,6 +51,28 @@ def _oauth_error_response(err: OAuthError, *, basic: bool = False) -> web.Respon
         status=err.status,
         headers=headers,
     )
+
+
+async def _read_form(request: web.Request) -> dict[str, str]:
+    """Return the ``application/x-www-form-urlencoded`` body of a token request.
+
+    Anything else (another content type, bytes that are not UTF-8, a
+    parameter given twice, a body over the size limit) is an OAuthError.
+    """
+    if request.content_type != FORM_CONTENT_TYPE:
+        raise OAuthError("invalid_request", f"The body must be {FORM_CONTENT_TYPE}")
+    try:
+        text = (await request.read()).decode()
+    except web.HTTPRequestEntityTooLarge as err:
+        raise OAuthError("invalid_request", "The body is too large", 413) from err
+    except UnicodeDecodeError as err:
+        raise OAuthError("invalid_request", "The body is not UTF-8") from err
+    form: dict[str, str] = {}
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        if name in form:
+            raise OAuthError("invalid_request", f"{name!r} is given more than once")
+        form[name] = value
+    return form
 
 
 def _redirect(location: URL) -> web.Response:
@@ -136,10 +160,21 @@ class CloudServer(ApiServer):
                 OAuthError("invalid_request", "Unknown or missing client_id")
             )
         redirect_uri = query.get("redirect_uri", "")
-        target = URL(redirect_uri)
+        try:
+            target = URL(redirect_uri)
+        except ValueError:
+            target = URL()
         if target.scheme not in {"http", "https"} or not target.host:
             return _oauth_error_response(
                 OAuthError("invalid_request", "'redirect_uri' must be an absolute URL")
+            )
+        if not redirect_allowed(redirect_uri, self.tokens.redirect_uris):
+            return _oauth_error_response(
+                OAuthError(
+                    "invalid_request",
+                    "'redirect_uri' is not registered; start the emulator with "
+                    "--redirect-uri to allow it",
+                )
             )
         echo = {"state": query["state"]} if "state" in query else {}
         if query.get("response_type") != "code":
@@ -155,13 +190,9 @@ class CloudServer(ApiServer):
 
     async def _token(self, request: web.Request) -> web.Response:
         """Issue tokens for the ``authorization_code`` and ``refresh_token`` grants."""
-        form = {
-            name: value
-            for name, value in (await request.post()).items()
-            if isinstance(value, str)
-        }
         basic = "Authorization" in request.headers
         try:
+            form = await _read_form(request)
             client_id = self._authenticate_client(request, form)
             result = self._grant(form, client_id)
         except OAuthError as err:

@@ -14,6 +14,8 @@ from typing import Any, Final, TypeGuard
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
 import orjson
 
 from .faults import BEFORE_KINDS, Fault, FaultKind, FaultSet, FaultTarget
@@ -33,7 +35,7 @@ from .stats import Stats
 _LOGGER = logging.getLogger(__name__)
 
 
-#: Paths no fault and no statistic applies to.
+#: Paths no fault and no statistic applies to (besides the hub page ``/``).
 EXEMPT_PREFIXES: Final = ("/admin", "/ssdp")
 #: Set on a request whose connection was closed on purpose.
 DROPPED: Final = "hearth_dropped"
@@ -44,8 +46,8 @@ _CHUNK: Final = 1024 * 1024
 
 
 def is_exempt(path: str) -> bool:
-    """Return True for admin and discovery paths."""
-    return any(
+    """Return True for the hub page, admin and discovery paths."""
+    return path == "/" or any(
         path == prefix or path.startswith(f"{prefix}/") for prefix in EXEMPT_PREFIXES
     )
 
@@ -330,3 +332,43 @@ class ApiServer:
 async def _health(request: web.Request) -> web.Response:
     """Answer the health check."""
     return json_response({"status": "ok"})
+
+
+class _JsonErrorRequestHandler(RequestHandler):
+    """aiohttp's connection handler, answering unparsable requests with JSON.
+
+    A request that is not valid HTTP (a control character in a header, a
+    broken request line) never reaches the application; aiohttp answers it
+    itself with a plain-text 400 and logs a traceback. Here it gets the
+    usual error body instead, and only a debug line.
+    """
+
+    def handle_error(
+        self,
+        request: BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if status >= 500 or request.writer.output_size > 0:
+            return super().handle_error(request, status, exc, message)
+        _LOGGER.debug("Refused a malformed request: %s", exc)
+        response = error_response(
+            status, code_for_status(status), "The request is not valid HTTP"
+        )
+        response.force_close()
+        return response
+
+
+class _JsonErrorServer(web.Server):
+    def __call__(self) -> RequestHandler:
+        return _JsonErrorRequestHandler(self, loop=self._loop, **self._kwargs)
+
+
+class AppRunner(web.AppRunner):
+    """An AppRunner whose connections answer malformed HTTP with the error body."""
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        server.__class__ = _JsonErrorServer
+        return server

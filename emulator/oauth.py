@@ -5,11 +5,15 @@ Times come from the injected clock, so tests can freeze or advance them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 import hmac
 import secrets
 from typing import Final
+
+from yarl import URL
+
+from .guard import is_loopback
 
 SCOPE_READ: Final = "devices:read"
 SCOPE_WRITE: Final = "devices:write"
@@ -18,6 +22,8 @@ DEFAULT_CLIENT_ID: Final = "hearth-dev"
 DEFAULT_CLIENT_SECRET: Final = "hearth-dev-secret"  # noqa: S105 - the public dev client
 DEFAULT_TOKEN_LIFETIME: Final = 3600
 CODE_LIFETIME: Final = 600
+#: Home Assistant's redirect through my.home-assistant.io, always registered.
+MY_HOME_ASSISTANT_REDIRECT: Final = "https://my.home-assistant.io/redirect/oauth"
 
 
 class OAuthError(Exception):
@@ -48,6 +54,30 @@ def parse_scope(value: str | None) -> frozenset[str]:
     if not scopes or not scopes <= SCOPES:
         raise OAuthError("invalid_scope", f"Known scopes: {' '.join(sorted(SCOPES))}")
     return scopes
+
+
+def redirect_allowed(redirect_uri: str, registered: Collection[str] = ()) -> bool:
+    """Return True when ``/oauth/authorize`` may redirect to ``redirect_uri``.
+
+    Allowed are: Home Assistant's my.home-assistant.io redirect, any http(s)
+    URL on a loopback host (127.0.0.0/8, ``localhost``, ``[::1]``; any port
+    and path, which covers Home Assistant's ``/auth/external/callback`` on a
+    development machine), and the ``registered`` URIs, compared exactly.
+    Anything with a fragment or user info is refused.
+    """
+    if redirect_uri == MY_HOME_ASSISTANT_REDIRECT or redirect_uri in registered:
+        return True
+    try:
+        url = URL(redirect_uri)
+    except ValueError:
+        return False
+    return (
+        url.scheme in {"http", "https"}
+        and not url.raw_fragment
+        and url.raw_user is None
+        and url.host is not None
+        and is_loopback(url.host)
+    )
 
 
 def format_scope(scopes: Iterable[str]) -> str:
@@ -87,6 +117,8 @@ class TokenStore:
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = DEFAULT_CLIENT_SECRET
     lifetime: int = DEFAULT_TOKEN_LIFETIME
+    #: Redirect URIs allowed besides the defaults of :func:`redirect_allowed`.
+    redirect_uris: tuple[str, ...] = ()
     _codes: dict[str, _Code] = field(default_factory=dict)
     _access: dict[str, AccessToken] = field(default_factory=dict)
     _refresh: dict[str, _Refresh] = field(default_factory=dict)

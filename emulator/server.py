@@ -13,6 +13,7 @@ import contextlib
 import logging
 from pathlib import Path
 import random
+import secrets
 import ssl
 import time
 from types import TracebackType
@@ -26,9 +27,11 @@ from .advertise import Advertiser, url_host
 from .cloud import AUTHORIZE_PATH, TOKEN_PATH, CloudServer
 from .demo import DEFAULT_SEED, account_id, build_home, hub_identity
 from .faults import Fault, FaultKind, FaultSet, parse_fault
+from .guard import AdminGuard, guard_middleware, is_loopback
 from .home import API_VERSION, Device, Home, HubInfo, JSONDict, NotFoundError
 from .hub import HubServer
 from .keys import KeyRing
+from .middleware import AppRunner
 from .oauth import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -37,6 +40,7 @@ from .oauth import (
     TokenStore,
     parse_scope,
 )
+from .page import page_routes
 from .ratelimit import RetryAfterFormat, SlidingWindowLimiter
 from .stats import Stats
 from .tls import HubTLS
@@ -82,12 +86,19 @@ class Emulator:
         advertise: bool = False,
         ssdp_http_port: int = 0,
         certificate_files: tuple[Path, Path] | None = None,
+        admin_token: str | None = None,
+        redirect_uris: Sequence[str] = (),
     ) -> None:
         """Build the state; nothing listens before :meth:`start`.
 
         ``certificate_files`` (certificate and key PEM paths) keep the hub's
         certificate across restarts: they are read, or written when missing,
         and a rotated certificate is written to them too.
+
+        ``admin_token`` guards the admin API and the hub page (see
+        :mod:`.guard`); without one, a token is made up at start when the hub
+        is bound to anything other than loopback. ``redirect_uris`` are
+        allowed for ``/oauth/authorize`` besides the defaults.
         """
         if devices is not None and devices < 0:
             raise ValueError("devices must be >= 0")
@@ -106,7 +117,15 @@ class Emulator:
         self.limiter = SlidingWindowLimiter(clock, rate_limit)
         self.faults = FaultSet()
         self.stats = Stats()
-        self.tokens = TokenStore(clock, client_id, client_secret, token_lifetime)
+        self.tokens = TokenStore(
+            clock,
+            client_id,
+            client_secret,
+            token_lifetime,
+            redirect_uris=tuple(redirect_uris),
+        )
+        self._admin_token = admin_token
+        self.guard = AdminGuard(tls=tls, token=admin_token)
         self.account = CloudAccount(account_id(seed), page_size=page_size)
         self.account.add(self.home)
         self._next_cloud_hub = 1
@@ -149,16 +168,24 @@ class Emulator:
             raise RuntimeError("the emulator is already running")
         self._stopping = asyncio.Event()
         self.host = host
+        self.guard = AdminGuard(
+            bound_host=host,
+            tls=self._tls_enabled,
+            token=self.admin_token_for(host, self._admin_token),
+        )
         try:
             if self._tls_enabled:
                 self._tls = HubTLS(
                     self.hub_id, [host], self._clock, self._certificate_files
                 )
             hub_app = self._hub_server.build_app()
+            hub_app.middlewares.insert(0, guard_middleware(lambda: self.guard))
             hub_app.router.add_routes(admin_routes(self))
+            hub_app.router.add_routes(page_routes(self))
             self._hub_runner, self.port = await self._serve(
                 hub_app, host, port, self._tls.context if self._tls else None
             )
+            self.guard.port = self.port
             if cloud_port is not None:
                 self._cloud_runner, self.cloud_port = await self._serve(
                     self._cloud_server.build_app(), host, cloud_port, None
@@ -180,10 +207,21 @@ class Emulator:
             raise
 
     @staticmethod
+    def admin_token_for(host: str, given: str | None) -> str | None:
+        """Return the admin token of a hub bound to ``host``.
+
+        The given one if any; else none on loopback and a random one anywhere
+        else (``0.0.0.0`` and ``::`` included).
+        """
+        if given is not None or is_loopback(host):
+            return given
+        return secrets.token_urlsafe(24)
+
+    @staticmethod
     async def _serve(
         app: web.Application, host: str, port: int, ssl_context: ssl.SSLContext | None
     ) -> tuple[web.AppRunner, int]:
-        runner = web.AppRunner(
+        runner = AppRunner(
             app, handler_cancellation=True, shutdown_timeout=SHUTDOWN_TIMEOUT
         )
         await runner.setup()
@@ -272,6 +310,16 @@ class Emulator:
         """Return e.g. ``https://127.0.0.1:8443`` (without ``/api/v1``)."""
         scheme = "https" if self._tls_enabled else "http"
         return f"{scheme}://{url_host(self._local_host)}:{self.port}"
+
+    @property
+    def page_url(self) -> str:
+        """Return the hub page, e.g. ``https://127.0.0.1:8443/``."""
+        return f"{self.hub_url}/"
+
+    @property
+    def admin_token(self) -> str | None:
+        """Return the token the admin API and the hub page need, if any."""
+        return self.guard.token
 
     @property
     def cloud_url(self) -> str:

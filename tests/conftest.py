@@ -13,6 +13,9 @@ from emulator import Emulator
 
 API_KEY = "test-key"
 READ_ONLY_KEY = "test-read-only-key"
+#: Home Assistant's OAuth2 callback under the tests' external URL; the
+#: emulator allows it as ``--redirect-uri`` would.
+REDIRECT_URI = "https://example.com/auth/external/callback"
 
 
 def free_port() -> int:
@@ -35,6 +38,7 @@ async def emulator(socket_enabled: None) -> AsyncGenerator[Emulator]:
         read_only_keys=[READ_ONLY_KEY],
         drift_interval=0,
         clock=lambda: dt_util.utcnow().timestamp(),
+        redirect_uris=[REDIRECT_URI],
     )
     await emu.start(host="127.0.0.1", port=0, cloud_port=0)
     yield emu

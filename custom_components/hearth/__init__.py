@@ -46,7 +46,7 @@ PLATFORMS = [Platform.LIGHT, Platform.SENSOR, Platform.SWITCH]
 
 def local_hub_url(host: str, port: int) -> str:
     """Return the address of a hub's own web page (IPv6 bracketed, 443 left out)."""
-    return str(URL.build(scheme="https", host=host, port=port))
+    return str(URL.build(scheme="https", host=host, port=port, path="/"))
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> bool:

@@ -51,7 +51,7 @@ DEMO_IDS = [
     "sensor-2",
     "sensor-3",
 ]
-REDIRECT_URI = "https://example.invalid/auth/external/callback"
+REDIRECT_URI = "http://127.0.0.1:8123/auth/external/callback"
 
 
 @pytest.fixture(autouse=True)

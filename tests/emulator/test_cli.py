@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from emulator.__main__ import build_parser
+from emulator import Emulator
+from emulator.__main__ import banner, build_parser
 
 
 def test_options() -> None:
@@ -25,6 +26,9 @@ def test_options() -> None:
             "--client-secret", "secret",
             "--token-lifetime", "60",
             "--cloud-hubs", "4",
+            "--redirect-uri", "https://ha.example/auth/external/callback",
+            "--redirect-uri", "https://other.example/cb",
+            "--admin-token", "t0ken",
         ]
     )  # fmt: skip
     assert args.api_keys == ["a", "b"]
@@ -43,6 +47,11 @@ def test_options() -> None:
         60,
     )
     assert (args.seed, args.drift_interval, args.cloud_hubs) == (3, 0.0, 4)
+    assert args.redirect_uris == [
+        "https://ha.example/auth/external/callback",
+        "https://other.example/cb",
+    ]
+    assert args.admin_token == "t0ken"
 
 
 def test_defaults() -> None:
@@ -52,3 +61,21 @@ def test_defaults() -> None:
     assert (args.host, args.port, args.cloud_port) == ("127.0.0.1", 8443, 8444)
     assert args.rate_limit is None
     assert args.drift_interval == 30.0
+
+
+async def test_banner_names_the_page_and_the_token(socket_enabled: None) -> None:
+    """With a token, the start-up text gives the page URL that carries it."""
+    args = build_parser().parse_args(["--admin-token", "t0ken"])
+    async with Emulator(drift_interval=0, admin_token="t0ken") as emu:
+        text = banner(emu, args)
+    assert f"Hub page     {emu.hub_url}/?token=t0ken" in text
+    assert "Authorization: Bearer t0ken" in text
+
+
+async def test_banner_on_loopback_without_token(socket_enabled: None) -> None:
+    """On loopback without a token, the page URL is plain."""
+    args = build_parser().parse_args([])
+    async with Emulator(drift_interval=0) as emu:
+        text = banner(emu, args)
+    assert f"Hub page     {emu.hub_url}/\n" in text
+    assert "no token needed on loopback" in text

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import BasicAuth, ClientSession
+from multidict import CIMultiDictProxy
+import orjson
+import pytest
 from yarl import URL
 
 from custom_components.hearth.api import HubPage, HubState
@@ -12,10 +15,12 @@ from emulator import Emulator
 
 from .conftest import FakeClock
 
-REDIRECT = "https://example.com/auth/external/callback"
+REDIRECT = "https://my.home-assistant.io/redirect/oauth"
 
 
-async def _authorize(session: ClientSession, emu: Emulator, **query: str) -> URL:
+async def _authorize_answer(
+    session: ClientSession, emu: Emulator, **query: str
+) -> tuple[int, CIMultiDictProxy[str], bytes]:
     params = {
         "response_type": "code",
         "client_id": emu.client_id,
@@ -26,8 +31,13 @@ async def _authorize(session: ClientSession, emu: Emulator, **query: str) -> URL
     async with session.get(
         emu.authorize_url, params=params, allow_redirects=False
     ) as response:
-        assert response.status == 302
-        return URL(response.headers["Location"])
+        return response.status, response.headers, await response.read()
+
+
+async def _authorize(session: ClientSession, emu: Emulator, **query: str) -> URL:
+    status, headers, _ = await _authorize_answer(session, emu, **query)
+    assert status == 302
+    return URL(headers["Location"])
 
 
 async def _token(
@@ -181,3 +191,66 @@ async def test_pagination_and_expire_fault(
     assert (await _get(session, emu, "/me", token))[0] == 200
     status, body = await _get(session, emu, "/me", "not-a-token")
     assert (status, body["error"]["code"]) == (401, "invalid_auth")
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "https://my.home-assistant.io/redirect/oauth",
+        "http://127.0.0.1:8123/auth/external/callback",
+        "https://127.0.0.1:8123/auth/external/callback",
+        "http://localhost:8123/auth/external/callback",
+        "http://[::1]:8123/auth/external/callback",
+        "http://127.0.0.2/callback",
+    ],
+)
+async def test_default_redirect_uris(
+    session: ClientSession, emu: Emulator, redirect_uri: str
+) -> None:
+    """Home Assistant's callbacks and loopback URLs are allowed without options."""
+    location = await _authorize(session, emu, redirect_uri=redirect_uri)
+    assert str(location.with_query(None)) == redirect_uri
+    assert "code" in location.query
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "https://evil.example/auth/external/callback",
+        "https://my.home-assistant.io/redirect/oauth2",
+        "https://my.home-assistant.io.evil.example/redirect/oauth",
+        "http://127.0.0.1.nip.io/auth/external/callback",
+        "http://localhost.evil.example/auth/external/callback",
+        "http://user@127.0.0.1:8123/auth/external/callback",
+        "http://127.0.0.1:8123/auth/external/callback#fragment",
+        "ftp://127.0.0.1/callback",
+        "http://[::1/callback",
+        "/auth/external/callback",
+    ],
+)
+async def test_unregistered_redirect_uri_gets_400(
+    session: ClientSession, emu: Emulator, redirect_uri: str
+) -> None:
+    """Any other redirect URI: 400 with the OAuth error body, never a redirect."""
+    status, headers, raw = await _authorize_answer(
+        session, emu, redirect_uri=redirect_uri
+    )
+    assert status == 400
+    assert "Location" not in headers
+    body = orjson.loads(raw)
+    assert body["error"] == "invalid_request"
+    assert "redirect_uri" in body["error_description"]
+
+
+async def test_registered_redirect_uri(
+    socket_enabled: None, session: ClientSession
+) -> None:
+    """``redirect_uris`` (``--redirect-uri``) allows more, compared exactly."""
+    registered = "https://ha.example.org/auth/external/callback"
+    async with Emulator(drift_interval=0, redirect_uris=[registered]) as emu:
+        location = await _authorize(session, emu, redirect_uri=registered)
+        assert str(location.with_query(None)) == registered
+        status, _, _ = await _authorize_answer(
+            session, emu, redirect_uri=f"{registered}/more"
+        )
+        assert status == 400

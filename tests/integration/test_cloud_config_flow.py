@@ -23,6 +23,7 @@ from yarl import URL
 
 from custom_components.hearth.const import CLOUD_URL_ENV, DOMAIN
 from emulator import Emulator
+from tests.conftest import REDIRECT_URI
 from tests.integration.helpers import (
     GET_ME,
     POST_TOKEN,
@@ -35,8 +36,6 @@ pytestmark = pytest.mark.usefixtures(
     "current_request_with_host", "application_credentials"
 )
 
-REDIRECT_URI = "https://example.com/auth/external/callback"
-
 
 @pytest.fixture
 async def other_account(
@@ -44,7 +43,10 @@ async def other_account(
 ) -> AsyncGenerator[Emulator]:
     """Run a second cloud, of another account, and point the integration at it."""
     other = Emulator(
-        seed=2, drift_interval=0, clock=lambda: dt_util.utcnow().timestamp()
+        seed=2,
+        drift_interval=0,
+        clock=lambda: dt_util.utcnow().timestamp(),
+        redirect_uris=[REDIRECT_URI],
     )
     await other.start(host="127.0.0.1", port=0, cloud_port=0)
     monkeypatch.setenv(CLOUD_URL_ENV, other.cloud_url)

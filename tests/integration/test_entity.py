@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiohttp import ClientSession, Fingerprint
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
@@ -58,7 +59,7 @@ async def test_hub_device(
     assert hub.model == "HH-100"
     assert hub.sw_version == "1.4.2"
     assert hub.name == "Hearth Hub"
-    assert hub.configuration_url == f"https://127.0.0.1:{emulator.port}"
+    assert hub.configuration_url == emulator.page_url
     assert hub.via_device_id is None
     assert (
         device_registry.async_get_device(
@@ -66,6 +67,23 @@ async def test_hub_device(
         )
         == hub
     )
+
+
+async def test_visit_link_opens_the_hub_page(
+    device_registry: dr.DeviceRegistry,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+    session: ClientSession,
+) -> None:
+    """The "Visit" link of the hub answers with the hub's web page."""
+    url = _hub_device(device_registry, emulator).configuration_url
+    assert url is not None
+    assert emulator.fingerprint is not None
+    pin = Fingerprint(bytes.fromhex(emulator.fingerprint))
+    async with session.get(url, ssl=pin) as response:
+        assert response.status == 200
+        assert response.content_type == "text/html"
+        assert emulator.hub.name in await response.text()
 
 
 @pytest.mark.parametrize(
@@ -91,7 +109,7 @@ async def test_devices(
     assert device.name == name
     assert device.model == model
     assert device.sw_version == firmware
-    assert device.configuration_url == f"https://127.0.0.1:{emulator.port}"
+    assert device.configuration_url == emulator.page_url
     assert device.connections == set()
     entries = er.async_entries_for_device(
         entity_registry, device.id, include_disabled_entities=True

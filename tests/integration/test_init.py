@@ -115,10 +115,10 @@ async def test_new_options_reload_the_entry(
 @pytest.mark.parametrize(
     ("host", "port", "url"),
     [
-        ("192.168.1.20", 443, "https://192.168.1.20"),
-        ("hearth-3f2a9c.local", 8443, "https://hearth-3f2a9c.local:8443"),
-        ("fe80::1", 443, "https://[fe80::1]"),
-        ("fe80::1", 8443, "https://[fe80::1]:8443"),
+        ("192.168.1.20", 443, "https://192.168.1.20/"),
+        ("hearth-3f2a9c.local", 8443, "https://hearth-3f2a9c.local:8443/"),
+        ("fe80::1", 443, "https://[fe80::1]/"),
+        ("fe80::1", 8443, "https://[fe80::1]:8443/"),
     ],
 )
 def test_local_hub_url(host: str, port: int, url: str) -> None:
