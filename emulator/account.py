@@ -1,9 +1,10 @@
-"""The emulated cloud account: the hubs it holds, listed in pages."""
+"""The emulated cloud account: the hubs it holds, listed in pages, and their changes."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -60,8 +61,20 @@ def decode_cursor(cursor: str) -> int:
     return int(number)
 
 
+type AccountListener = Callable[[JSONDict], None]
+
+
+def with_hub_id(hub_id: str, message: JSONDict) -> JSONDict:
+    """Return a hub's change message as the cloud sends it: with its ``hub_id``."""
+    return {"type": message["type"], "hub_id": hub_id, **message}
+
+
 class CloudAccount:
-    """One account and its hubs, in the order they were added."""
+    """One account and its hubs, in the order they were added.
+
+    Listeners hear every change of every hub while it is on the account, with
+    the hub's id added to the message.
+    """
 
     def __init__(
         self,
@@ -76,6 +89,8 @@ class CloudAccount:
         self.name = name
         self.page_size = page_size
         self.hubs: dict[str, CloudHub] = {}
+        self._listeners: list[AccountListener] = []
+        self._unsubscribe: dict[str, Callable[[], None]] = {}
 
     def to_json(self) -> JSONDict:
         """Return the ``GET /v1/me`` document."""
@@ -87,11 +102,32 @@ class CloudAccount:
             raise ConflictError(f"Hub {home.hub.id!r} is already on the account")
         hub = CloudHub(home, online)
         self.hubs[hub.id] = hub
+        self._unsubscribe[hub.id] = home.subscribe(
+            lambda message: self._forward(hub.id, message)
+        )
         return hub
 
     def remove(self, hub_id: str) -> CloudHub:
-        """Take a hub off the account."""
-        return self.hubs.pop(self.get(hub_id).id)
+        """Take a hub off the account; its changes are no longer heard."""
+        hub = self.hubs.pop(self.get(hub_id).id)
+        self._unsubscribe.pop(hub.id)()
+        return hub
+
+    def subscribe(self, listener: AccountListener) -> Callable[[], None]:
+        """Call ``listener`` with every change of every hub; return an unsubscribe."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _forward(self, hub_id: str, message: JSONDict) -> None:
+        if self._listeners:
+            cloud_message = with_hub_id(hub_id, message)
+            for listener in list(self._listeners):
+                listener(cloud_message)
 
     def get(self, hub_id: str) -> CloudHub:
         """Return a hub of the account, or raise NotFoundError."""

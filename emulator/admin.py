@@ -93,6 +93,7 @@ class _Admin:
                 "generation": emu.home.generation,
                 "devices": len(emu.home.devices),
                 "event_streams": emu.event_stream_count,
+                "cloud_event_streams": emu.cloud_event_stream_count,
                 "rate_limit": self._rate_limit_json(),
                 "faults": [fault.to_json() for fault in emu.faults],
                 "ssdp_location": emu.ssdp_location,

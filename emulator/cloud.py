@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import binascii
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Coroutine
+from typing import Any, Final
 from urllib.parse import parse_qsl, unquote_plus
 
 from aiohttp import BasicAuth, web
@@ -13,11 +13,13 @@ from aiohttp.typedefs import Handler
 from yarl import URL
 
 from .account import CloudAccount
+from .events import RATE_HEADERS, EventStream
 from .faults import FaultSet, FaultTarget
 from .middleware import ApiServer
 from .oauth import (
     SCOPE_READ,
     SCOPE_WRITE,
+    AccessToken,
     OAuthError,
     TokenError,
     TokenStore,
@@ -40,6 +42,10 @@ TOKEN_PATH: Final = "/oauth/token"  # noqa: S105 - a URL path
 FORM_CONTENT_TYPE: Final = "application/x-www-form-urlencoded"
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 _NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+#: The WebSocket close code of a stream whose access token expired.
+TOKEN_EXPIRED_CLOSE_CODE: Final = 4001
+TOKEN_EXPIRED_REASON: Final = "token_expired"  # noqa: S105 - an error code
+_GRANT: Final = "hearth_grant"
 
 
 def _oauth_error_response(err: OAuthError, *, basic: bool = False) -> web.Response:
@@ -79,6 +85,43 @@ def _redirect(location: URL) -> web.Response:
     return web.Response(status=302, headers={"Location": str(location)})
 
 
+class _CloudEventStream(EventStream):
+    """A ``/v1/events`` stream, closed with 4001 when its access token expires.
+
+    Expiry is checked before each message is sent, and by a timer that sleeps
+    until the expiry the injected clock gives, then checks that clock again.
+    """
+
+    def __init__(
+        self,
+        socket: web.WebSocketResponse,
+        request: web.Request,
+        token: str,
+        grant: AccessToken,
+        clock: Callable[[], float],
+    ) -> None:
+        super().__init__(socket, request, token)
+        self.grant = grant
+        self.clock = clock
+
+    def must_close(self) -> tuple[int, str] | None:
+        if self.grant.is_expired(self.clock()):
+            return TOKEN_EXPIRED_CLOSE_CODE, TOKEN_EXPIRED_REASON
+        return None
+
+    def watchers(self) -> list[Coroutine[Any, Any, None]]:
+        return [self._expire()]
+
+    async def _expire(self) -> None:
+        # The injected clock may stand still or jump (tests), so sleep until
+        # the expiry it gives now, then ask it again.
+        reason = self.must_close()
+        while reason is None:
+            await asyncio.sleep(max(0.0, self.grant.expires_at - self.clock()))
+            reason = self.must_close()
+        self.end(*reason)
+
+
 class CloudServer(ApiServer):
     """Serves a :class:`~.account.CloudAccount` and its OAuth2 authorization server."""
 
@@ -110,7 +153,14 @@ class CloudServer(ApiServer):
         app.router.add_patch(
             f"{API_PREFIX}/hubs/{{hub_id}}/devices/{{device_id}}", self._command
         )
+        app.router.add_get(f"{API_PREFIX}/events", self._events)
         return app
+
+    def close_expired_streams(self) -> None:
+        """Close, with 4001, every stream whose access token has expired."""
+        for stream in self.streams:
+            if (reason := stream.must_close()) is not None:
+                stream.end(*reason)
 
     @web.middleware
     async def _auth_middleware(
@@ -147,6 +197,8 @@ class CloudServer(ApiServer):
             return error_response(
                 403, "insufficient_scope", f"This needs the {needed} scope", headers
             )
+        request[RATE_HEADERS] = headers
+        request[_GRANT] = grant
         response = await handler(request)
         if not response.prepared:
             response.headers.update(headers)
@@ -249,3 +301,13 @@ class CloudServer(ApiServer):
         home.get(device_id)
         device = home.command(device_id, await read_json(request))
         return json_response(device.to_json())
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        token, grant = bearer_token(request) or "", request[_GRANT]
+        return await self.streams.serve(
+            request,
+            lambda socket: _CloudEventStream(
+                socket, request, token, grant, self.tokens.clock
+            ),
+            self.account.subscribe,
+        )

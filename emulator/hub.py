@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-import contextlib
 from typing import Final
 
-from aiohttp import WSCloseCode, web
+from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from .events import RATE_HEADERS, EventStream
 from .faults import FaultSet, FaultTarget
-from .home import Home, JSONDict
+from .home import Home
 from .keys import Access, KeyRing
 from .middleware import ApiServer
 from .ratelimit import SlidingWindowLimiter
 from .responses import (
     bearer_token,
-    dumps,
     error_response,
     json_response,
     read_json,
@@ -27,32 +26,7 @@ from .stats import Stats
 
 API_PREFIX: Final = "/api/v1"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
-RATE_HEADERS: Final = "hearth_rate_headers"
 API_KEY: Final = "hearth_api_key"
-
-
-class _EventStream:
-    """One open ``/events`` WebSocket."""
-
-    def __init__(
-        self, socket: web.WebSocketResponse, request: web.Request, key: str
-    ) -> None:
-        self.socket = socket
-        self.request = request
-        self.key = key
-        self.queue: asyncio.Queue[JSONDict] = asyncio.Queue()
-
-    async def pump(self) -> None:
-        """Send queued messages until the socket closes."""
-        with contextlib.suppress(ConnectionError):
-            while not self.socket.closed:
-                message = await self.queue.get()
-                await self.socket.send_str(dumps(message).decode())
-
-    def force_close(self) -> None:
-        """Close the socket's connection at once."""
-        if self.request.protocol is not None:
-            self.request.protocol.force_close()
 
 
 class HubServer(ApiServer):
@@ -74,7 +48,6 @@ class HubServer(ApiServer):
         super().__init__(limiter, faults, stats, stopping)
         self.home = home
         self.keys = keys
-        self._streams: set[_EventStream] = set()
 
     def build_app(self) -> web.Application:
         """Return the aiohttp application of the hub API."""
@@ -85,17 +58,6 @@ class HubServer(ApiServer):
         app.router.add_patch(f"{API_PREFIX}/devices/{{device_id}}", self._command)
         app.router.add_get(f"{API_PREFIX}/events", self._events)
         return app
-
-    @property
-    def stream_count(self) -> int:
-        """Return the number of open ``/events`` streams."""
-        return len(self._streams)
-
-    def close_streams(self, key: str | None = None) -> None:
-        """Close the open event streams (only those of ``key`` when given)."""
-        for stream in list(self._streams):
-            if key is None or stream.key == key:
-                stream.force_close()
 
     @web.middleware
     async def _auth_middleware(
@@ -150,33 +112,9 @@ class HubServer(ApiServer):
         return json_response(device.to_json())
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
-        # A short close timeout: stopping waits at most this long per stream.
-        socket = web.WebSocketResponse(autoping=True, timeout=2.0)
-        if not socket.can_prepare(request).ok:
-            return error_response(
-                400, "invalid_request", "This endpoint needs a WebSocket upgrade"
-            )
-        socket.headers.update(request.get(RATE_HEADERS, {}))
-        await socket.prepare(request)
-        stream = _EventStream(socket, request, request[API_KEY])
-        unsubscribe = self.home.subscribe(stream.queue.put_nowait)
-        self._streams.add(stream)
-        pump = asyncio.create_task(stream.pump(), name="hearth-events")
-        try:
-            async for _message in socket:
-                pass
-        finally:
-            pump.cancel()
-            unsubscribe()
-            self._streams.discard(stream)
-        return socket
-
-    async def close(self) -> None:
-        """Close every event stream with ``going away``, all at once."""
-        await asyncio.gather(
-            *(
-                stream.socket.close(code=WSCloseCode.GOING_AWAY)
-                for stream in self._streams
-            ),
-            return_exceptions=True,
+        key = request[API_KEY]
+        return await self.streams.serve(
+            request,
+            lambda socket: EventStream(socket, request, key),
+            self.home.subscribe,
         )

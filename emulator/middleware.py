@@ -18,6 +18,7 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 import orjson
 
+from .events import EventStreams
 from .faults import BEFORE_KINDS, Fault, FaultKind, FaultSet, FaultTarget
 from .home import HomeError
 from .ratelimit import SlidingWindowLimiter
@@ -271,7 +272,7 @@ def fault_middleware(
 
 
 class ApiServer:
-    """What the hub and the cloud servers share: budget, faults, statistics.
+    """What the hub and the cloud servers share: budget, faults, statistics, streams.
 
     A subclass supplies its own ``_auth_middleware`` and its routes.
     """
@@ -293,6 +294,8 @@ class ApiServer:
         self.faults = faults
         self.stats = stats
         self._stopping = stopping
+        #: The open event-stream WebSockets.
+        self.streams = EventStreams()
 
     async def _auth_middleware(
         self, request: web.Request, handler: Handler
@@ -327,6 +330,10 @@ class ApiServer:
         )
         app.router.add_get(self.health_path, _health)
         return app
+
+    async def close(self) -> None:
+        """Close every event stream with ``going away``."""
+        await self.streams.close()
 
 
 async def _health(request: web.Request) -> web.Response:

@@ -94,6 +94,10 @@ class AccessToken:
     #: Set by the ``expire_tokens`` fault; cleared with the faults.
     forced_expired: bool = False
 
+    def is_expired(self, now: float) -> bool:
+        """Return True once the token is past its lifetime or forced to expire."""
+        return self.forced_expired or self.expires_at <= now
+
 
 @dataclass(slots=True)
 class _Code:
@@ -202,7 +206,7 @@ class TokenStore:
         grant = self._access.get(token) if token else None
         if grant is None:
             raise TokenError("invalid_auth", "Unknown access token")
-        if grant.forced_expired or grant.expires_at <= self.clock():
+        if grant.is_expired(self.clock()):
             raise TokenError("token_expired", "The access token has expired")
         return grant
 

@@ -248,6 +248,7 @@ class Emulator:
             await self._advertiser.stop()
             self._advertiser = None
         await self._hub_server.close()
+        await self._cloud_server.close()
         for runner in (self._hub_runner, self._cloud_runner):
             if runner is not None:
                 await runner.cleanup()
@@ -387,8 +388,18 @@ class Emulator:
 
     @property
     def event_stream_count(self) -> int:
-        """Return the number of open ``/events`` WebSockets."""
-        return self._hub_server.stream_count
+        """Return the number of open hub ``/events`` WebSockets."""
+        return len(self._hub_server.streams)
+
+    @property
+    def cloud_event_stream_count(self) -> int:
+        """Return the number of open cloud ``/v1/events`` WebSockets."""
+        return len(self._cloud_server.streams)
+
+    async def wait_for_event_streams(self, count: int, *, cloud: bool = False) -> None:
+        """Wait until exactly ``count`` hub (or cloud) event streams are open."""
+        server = self._cloud_server if cloud else self._hub_server
+        await server.streams.wait_for(count)
 
     # Devices and hub
 
@@ -460,9 +471,10 @@ class Emulator:
             self.home.update_hub({"api_version": fault.version})
         elif fault.kind is FaultKind.REVOKE_KEY and fault.key:
             self.keys.revoked.add(fault.key)
-            self._hub_server.close_streams(fault.key)
+            self._hub_server.streams.force_close(fault.key)
         elif fault.kind is FaultKind.EXPIRE_TOKENS:
             self.tokens.expire_all()
+            self._cloud_server.close_expired_streams()
         return self.faults.add(fault)
 
     def remove_fault(self, fault_id: str) -> Fault:
@@ -509,7 +521,10 @@ class Emulator:
         return self.add_fault(FaultKind.REVOKE_KEY, key=key)
 
     def expire_tokens(self) -> Fault:
-        """Make every issued access token get 401 ``token_expired``."""
+        """Make every issued access token get 401 ``token_expired``.
+
+        Open cloud event streams are closed with 4001 at once.
+        """
         return self.add_fault(FaultKind.EXPIRE_TOKENS)
 
     def rotate_certificate(self, *, spare: object | None = None) -> str:
@@ -522,7 +537,7 @@ class Emulator:
         if self._tls is None:
             raise RuntimeError("the hub is not serving TLS")
         fingerprint = self._tls.rotate()
-        self._hub_server.close_streams()
+        self._hub_server.streams.force_close()
         server = self._hub_runner.server if self._hub_runner is not None else None
         for connection in server.connections if server is not None else ():
             if connection is spare:

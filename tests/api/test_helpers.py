@@ -200,11 +200,12 @@ def test_every_exception_descends_from_hearth_error() -> None:
         if isinstance(getattr(api, name), type)
         and issubclass(getattr(api, name), BaseException)
     ]
-    assert len(classes) == 13
+    assert len(classes) == 14
     for cls in classes:
         assert issubclass(cls, HearthError), cls
     assert issubclass(api.HearthTimeoutError, api.HearthConnectionError)
     assert issubclass(api.HearthCertificateError, api.HearthConnectionError)
+    assert issubclass(api.HearthTokenExpiredError, api.HearthAuthenticationError)
     for name in (
         "HearthAuthenticationError",
         "HearthForbiddenError",

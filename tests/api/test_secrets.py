@@ -119,10 +119,14 @@ async def test_api_key_never_leaks(
     assert emu.fingerprint is not None
     client = hub_client(session, emu, key=SECRET_KEY)
     emu.revoke_key(SECRET_KEY)
-    errors += await _collect_errors([client.async_get_info])
+    errors += await _collect_errors(
+        [client.async_get_info, lambda: anext(client.async_events())]
+    )
     emu.clear_faults()
     emu.set_rate_limit(1)
-    errors += await _collect_errors([client.async_get_info])
+    errors += await _collect_errors(
+        [client.async_get_info, lambda: anext(client.async_events())]
+    )
     unpinned = hub_client(session, emu, key=SECRET_KEY, ssl=True)
     errors += await _collect_errors([unpinned.async_get_info])
 
@@ -135,6 +139,8 @@ async def test_api_key_never_leaks(
         "HearthRequestError",
         "HearthCertificateError",
         "HearthAuthenticationError",
+        "HearthAuthenticationError",
+        "HearthRateLimitError",
         "HearthRateLimitError",
         "HearthCertificateError",
     ]
@@ -158,11 +164,14 @@ async def test_access_token_never_leaks(
     await client.async_get_hubs()
     await client.async_get_hub_state(emulator.hub_id)
     emulator.expire_tokens()
-    errors = await _collect_errors([client.async_get_account])
+    errors = await _collect_errors(
+        [client.async_get_account, lambda: anext(client.async_events())]
+    )
     emulator.clear_faults()
     emulator.add_fault("server_error", count=1, target="cloud")
     errors += await _collect_errors([client.async_get_account])
     assert [type(err).__name__ for err in errors] == [
+        "HearthTokenExpiredError",
         "HearthAuthenticationError",
         "HearthServerError",
     ]

@@ -45,10 +45,12 @@ from .exceptions import (
     HearthRequestError,
     HearthServerError,
     HearthTimeoutError,
+    HearthTokenExpiredError,
     HearthUnsupportedVersionError,
 )
 from .models import (
     Account,
+    CloudEvent,
     CloudHub,
     Device,
     DeviceCommand,
@@ -67,6 +69,11 @@ SUPPORTED_API_MAJOR: Final = 1
 MAX_BODY_BYTES: Final = 8 * 1024 * 1024
 #: Used when a 429 carries no usable Retry-After or RateLimit-Reset.
 DEFAULT_RETRY_AFTER: Final = 60.0
+#: The error code of an expired access token.
+TOKEN_EXPIRED: Final = "token_expired"  # noqa: S105 - an error code
+#: The WebSocket close code the cloud ends an event stream with when the
+#: access token it was opened with expires.
+TOKEN_EXPIRED_CLOSE_CODE: Final = 4001
 _DECODE_ERRORS = (
     ValueError,
     TypeError,
@@ -275,6 +282,8 @@ class _HearthApi:
             message = str(error["message"])
         except (ValueError, TypeError, KeyError):
             pass
+        if status == 401 and code == TOKEN_EXPIRED:
+            return HearthTokenExpiredError(message, status=status, code=code)
         if status == 401:
             return HearthAuthenticationError(message, status=status, code=code)
         if status == 403:
@@ -333,6 +342,54 @@ class _HearthApi:
         response = await self._request("PATCH", path, json=command.payload())
         return self._decode(Device, response.body)
 
+    async def _events[E: Event](self, path: str, model: type[E]) -> AsyncGenerator[E]:
+        """Open an event WebSocket and yield its messages decoded as ``model``.
+
+        The handshake maps failures like :meth:`_send` does; a close with
+        :data:`TOKEN_EXPIRED_CLOSE_CODE` raises HearthTokenExpiredError; any
+        other close, or a frame that is not text, ends the generator.
+        """
+        url = self._base_url.joinpath(path)
+        try:
+            async with self._session.ws_connect(
+                url, headers=await self._headers(), ssl=self._ssl, heartbeat=30
+            ) as socket:
+                while (message := await socket.receive()).type is WSMsgType.TEXT:
+                    yield self._decode(model, message.data.encode())
+        except ServerFingerprintMismatch as err:
+            raise HearthCertificateError(
+                f"The certificate of {url.host} does not match the pinned one",
+                fingerprint=err.got.hex(),
+            ) from err
+        except ClientSSLError as err:
+            raise HearthCertificateError(
+                f"The certificate of {url.host} is not trusted"
+            ) from err
+        except WSServerHandshakeError as err:
+            # Raised below, outside this block: the aiohttp error carries the
+            # request's headers, and with them the credential, so it must not
+            # become the new error's cause or context.
+            status, headers = err.status, dict(err.headers or {})
+        except ClientError as err:
+            raise HearthConnectionError(f"Event stream failed: {err}") from err
+        else:
+            # The close frame's code: socket.close_code says 1006 when the
+            # server drops the connection before our close reply arrives.
+            if (
+                message.type is WSMsgType.CLOSE
+                and message.data == TOKEN_EXPIRED_CLOSE_CODE
+            ):
+                raise HearthTokenExpiredError(
+                    "The access token expired and the event stream was closed",
+                    code=TOKEN_EXPIRED,
+                )
+            return
+        if status in (401, 403, 429) or status >= 500:
+            raise self._error(status, b"", headers)
+        raise HearthConnectionError(
+            f"Event stream refused by {url.host}: HTTP {status}"
+        )
+
 
 class HearthHubClient(_HearthApi):
     """Client of one hub's local API (``https://{host}:{port}/api/v1``)."""
@@ -378,34 +435,16 @@ class HearthHubClient(_HearthApi):
         """Change a device's state; return its full new state."""
         return await self._patch_device(f"devices/{device_id}", command)
 
-    async def async_events(self) -> AsyncGenerator[Event]:
+    def async_events(self) -> AsyncGenerator[Event]:
         """Yield the messages of the ``/events`` WebSocket until it closes.
 
-        A refused key raises HearthAuthenticationError (or Forbidden), an
-        untrusted certificate HearthCertificateError, like any request.
+        The stream has no replay: read the state after every (re)connect. A
+        refused key raises HearthAuthenticationError (or Forbidden), an
+        untrusted certificate HearthCertificateError, a 429 at the handshake
+        HearthRateLimitError, like any request. When the hub closes the
+        stream, the generator ends.
         """
-        url = self._base_url.joinpath("events")
-        try:
-            async with self._session.ws_connect(
-                url, headers=await self._headers(), ssl=self._ssl, heartbeat=30
-            ) as socket:
-                async for message in socket:
-                    if message.type is not WSMsgType.TEXT:
-                        break
-                    yield self._decode(Event, message.data.encode())
-        except ServerFingerprintMismatch as err:
-            raise HearthCertificateError(
-                "The hub certificate does not match the pinned one",
-                fingerprint=err.got.hex(),
-            ) from err
-        except ClientSSLError as err:
-            raise HearthCertificateError("The hub certificate is not trusted") from err
-        except WSServerHandshakeError as err:
-            if err.status in (401, 403, 429) or err.status >= 500:
-                raise self._error(err.status, b"", err.headers or {}) from err
-            raise HearthConnectionError(f"Event stream refused: {err}") from err
-        except ClientError as err:
-            raise HearthConnectionError(f"Event stream failed: {err}") from err
+        return self._events("events", Event)
 
 
 class HearthCloudClient(_HearthApi):
@@ -459,3 +498,19 @@ class HearthCloudClient(_HearthApi):
     ) -> Device:
         """Change a device's state through the cloud; return its new state."""
         return await self._patch_device(f"hubs/{hub_id}/devices/{device_id}", command)
+
+    def async_events(self) -> AsyncGenerator[CloudEvent]:
+        """Yield the events of every hub of the account from ``/v1/events``.
+
+        Each :class:`CloudEvent` names its hub in ``hub_id``. The stream has
+        no replay: read each hub's state after every (re)connect.
+
+        The cloud closes the stream when the access token it was opened with
+        expires; the generator then raises HearthTokenExpiredError (a
+        HearthAuthenticationError): get a fresh token and reconnect, quietly.
+        A token refused at the handshake raises HearthAuthenticationError (or
+        HearthForbiddenError without ``devices:read``), a 429 at the handshake
+        HearthRateLimitError with ``retry_after``. Any other close by the
+        cloud ends the generator.
+        """
+        return self._events("events", CloudEvent)

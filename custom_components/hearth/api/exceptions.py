@@ -44,6 +44,14 @@ class HearthAuthenticationError(HearthApiError):
     """The API key or access token was rejected (HTTP 401)."""
 
 
+class HearthTokenExpiredError(HearthAuthenticationError):
+    """The access token expired: refresh it, then retry or reconnect.
+
+    Raised for a 401 ``token_expired`` answer, and when the cloud closes an
+    event stream because its token expired (WebSocket close code 4001).
+    """
+
+
 class HearthForbiddenError(HearthApiError):
     """The credentials lack the scope the request needs (HTTP 403)."""
 

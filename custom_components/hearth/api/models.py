@@ -283,9 +283,16 @@ class EventType(StrEnum):
 
 @dataclass(slots=True)
 class Event(_Model):
-    """One message of the ``/events`` stream."""
+    """One message of the hub's ``/events`` stream."""
 
     type: str
     device: Device | None = None
     device_id: str | None = None
     hub: HubInfo | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class CloudEvent(Event):
+    """One message of the cloud's ``/v1/events`` stream: an event of one hub."""
+
+    hub_id: str
