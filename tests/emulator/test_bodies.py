@@ -82,6 +82,19 @@ async def send(
         return response.status, await response.json(content_type=None)
 
 
+def server_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Return the warnings and errors the servers logged.
+
+    asyncio's own "Executing ... took 0.2 seconds" (the loop runs in debug
+    mode in tests) says the machine is busy, not that a request went wrong.
+    """
+    return [
+        record
+        for record in caplog.records
+        if record.levelno >= logging.WARNING and record.name != "asyncio"
+    ]
+
+
 def assert_error_body(status: int, body: Any, expected: int = 400) -> None:
     """Check the status and the usual ``{"error": {"code", "message"}}`` body."""
     assert status == expected, body
@@ -107,7 +120,7 @@ async def test_bad_json_gets_400(
             assert status in {400, 404}, (value, answer)
             assert_error_body(status, answer, status)
         emu.clear_faults()
-    assert not caplog.records
+    assert not server_warnings(caplog)
 
 
 @pytest.mark.parametrize("route", JSON_ROUTES, ids=lambda r: f"{r[1]} {r[2]}")
@@ -150,7 +163,7 @@ async def test_malformed_token_request_gets_400(
     assert status == 400
     assert answer["error"] == "invalid_request"
     assert answer["error_description"]
-    assert not caplog.records
+    assert not server_warnings(caplog)
 
 
 async def test_huge_token_request_gets_413(
