@@ -918,6 +918,14 @@ class NamespacedHub:
         except TimeoutError:
             pytest.fail(f"the hub did not start:\n{self.log}")
 
+    async def discovered(self, hass: HomeAssistant, source: str) -> Any:
+        """Wait until Home Assistant offers the hub, found by ``source``; return the flow."""
+        try:
+            async with asyncio.timeout(NAMESPACED_HUB_TIMEOUT):
+                return await wait_for_flow(hass, source, self.identity.id)
+        except TimeoutError:
+            pytest.fail(f"no {source} discovery of the hub:\n{self.log}")
+
     def stop(self) -> None:
         """Stop the hub (SIGTERM) and wait until it has exited."""
         if self.process is None:
@@ -1012,11 +1020,7 @@ async def test_real_dhcp_finds_and_follows_hub(
     first, moved = hub.link.remote_address(0), hub.link.remote_address(1)
     announce = ("--dhcp-interface", hub.link.remote_interface)
     hub.start(first, *announce)
-    try:
-        async with asyncio.timeout(NAMESPACED_HUB_TIMEOUT):
-            flow = await wait_for_flow(hass, SOURCE_DHCP, hub.identity.id)
-    except TimeoutError:
-        pytest.fail(f"no DHCP discovery of the hub:\n{hub.log}")
+    flow = await hub.discovered(hass, SOURCE_DHCP)
     assert flow["step_id"] == "dhcp_confirm"
     assert flow["context"]["title_placeholders"] == {"name": hub.identity.id}
     result = await confirm(hass, flow["flow_id"], API_KEY)
@@ -1077,11 +1081,7 @@ async def test_real_ssdp_finds_hub(
         patch("homeassistant.components.ssdp.Scanner.async_scan_broadcast"),
     ):
         assert await async_setup_component(hass, "ssdp", {})
-        try:
-            async with asyncio.timeout(NAMESPACED_HUB_TIMEOUT):
-                flow = await wait_for_flow(hass, SOURCE_SSDP, hub.identity.id)
-        except TimeoutError:
-            pytest.fail(f"no SSDP discovery of the hub:\n{hub.log}")
+        flow = await hub.discovered(hass, SOURCE_SSDP)
     assert flow["step_id"] == "discovery_confirm"
 
     result = await confirm(hass, flow["flow_id"], API_KEY)
