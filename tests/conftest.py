@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 import logging
+import os
 import re
 import socket
 
@@ -41,6 +42,21 @@ class DeprecationReports(logging.Handler):
         message = record.getMessage()
         if DEPRECATION_REPORT.search(message):
             self.reports.append(message)
+
+
+def child_env() -> dict[str, str]:
+    """Return the environment for a subprocess of a test (hass, the emulator, ...).
+
+    pytest-cov's variables are dropped: coverage in a child would slow it
+    down, measure other code than the integration, and (with pytest-cov 6)
+    leave data files without branch coverage that cannot be combined with
+    the suite's.
+    """
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("COV_CORE_", "PYTEST_"))
+    }
 
 
 def free_port() -> int:

@@ -68,7 +68,7 @@ from emulator.advertise import (
     hub_udn,
 )
 from emulator.demo import hub_identity
-from tests.conftest import API_KEY, READ_ONLY_KEY, free_port
+from tests.conftest import API_KEY, READ_ONLY_KEY, child_env, free_port
 from tests.integration.helpers import (
     GET_STATE,
     hub_entry,
@@ -890,17 +890,11 @@ class NamespacedHub:
             "--key-file", str(self.workdir / "key.pem"),
             *announce,
         ]  # fmt: skip
-        # Without pytest-cov's variables: the child measures nothing.
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("COV_CORE_", "PYTEST_"))
-        }
         with (self.workdir / "emulator.log").open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own command
                 self.link.command(argv),
                 cwd=Path(__file__).parents[2],
-                env=env,
+                env=child_env(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
