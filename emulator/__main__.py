@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 import contextlib
+from ipaddress import IPv4Address
 import logging
 from pathlib import Path
 import signal
@@ -13,6 +14,7 @@ import sys
 
 from .account import DEFAULT_PAGE_SIZE
 from .demo import DEFAULT_SEED
+from .dhcp import send_dhcp_request
 from .guard import TOKEN_QUERY
 from .oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN_LIFETIME
 from .ratelimit import UNLIMITED_BUDGET, WINDOW_SECONDS
@@ -33,6 +35,17 @@ def _non_negative_int(value: str) -> int:
     if number < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return number
+
+
+def _is_unicast_ipv4(host: str) -> bool:
+    """Return whether ``host`` is an IPv4 address a hub could be given by DHCP."""
+    try:
+        address = IPv4Address(host)
+    except ValueError:
+        return False
+    return not (
+        address.is_unspecified or address.is_loopback or address.is_multicast
+    ) and address != IPv4Address("255.255.255.255")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
         "loopback, else a random one, printed at start)",
     )
     parser.add_argument(
+        "--dhcp-interface",
+        metavar="INTERFACE",
+        help="once serving, announce the hub by DHCP on INTERFACE, as a hub"
+        " rejoining the network does: a DHCPREQUEST for the --host address with"
+        " the hub's MAC and host name (Linux, root; only on a network you own)",
+    )
+    parser.add_argument(
         "--log-level",
         default="INFO",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -221,6 +241,16 @@ def banner(emu: Emulator, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def announce_by_dhcp(emu: Emulator, interface: str, address: IPv4Address) -> None:
+    """Send the hub's DHCPREQUEST for ``address`` on ``interface``; warn if it fails."""
+    try:
+        send_dhcp_request(interface, emu.hub.mac, emu.hub_id, address)
+    except OSError as err:
+        _LOGGER.warning("DHCP: cannot announce the hub on %s: %s", interface, err)
+        return
+    _LOGGER.info("DHCP: requested %s for %s on %s", address, emu.hub_id, interface)
+
+
 async def run(args: argparse.Namespace) -> int:
     """Run until SIGINT or SIGTERM."""
     emu = Emulator(
@@ -257,6 +287,8 @@ async def run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(signum, stop.set)
     sys.stdout.write(banner(emu, args) + "\n")
     sys.stdout.flush()
+    if args.dhcp_interface:
+        announce_by_dhcp(emu, args.dhcp_interface, IPv4Address(args.host))
     try:
         await stop.wait()
     finally:
@@ -271,6 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if (args.cert_file is None) != (args.key_file is None):
         parser.error("--cert-file and --key-file go together")
+    if args.dhcp_interface and not _is_unicast_ipv4(args.host):
+        parser.error("--dhcp-interface needs the hub's own IPv4 address as --host")
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -12,7 +12,7 @@ recursively their
     python -m scripts.ha_requirements config            # list what is missing
     python -m scripts.ha_requirements config --install  # pip install it
 
-requirements_dev.txt pins what the development config needs, so a run after
+requirements_ha_*.txt pin what the development config needs, so a run after
 scripts/setup normally finds nothing to do; the check keeps that list honest
 when Home Assistant is upgraded or the config gains an integration.
 """
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         users = ", ".join(sorted(needed[requirement]))
         print(f"missing {requirement} (needed by {users})")  # noqa: T201
     if not args.install:
-        print("Add these to requirements_dev.txt, or pass --install.")  # noqa: T201
+        print("Add these to requirements_ha_*.txt, or pass --install.")  # noqa: T201
         return 1
     command = [sys.executable, "-m", "pip", "install", "--quiet", *missing]
     return subprocess.run(command, check=False).returncode  # noqa: S603

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+import logging
+import os
+import re
 import socket
 
 from aiohttp import ClientSession
@@ -16,6 +19,44 @@ READ_ONLY_KEY = "test-read-only-key"
 #: Home Assistant's OAuth2 callback under the tests' external URL; the
 #: emulator allows it as ``--redirect-uri`` would.
 REDIRECT_URI = "https://example.com/auth/external/callback"
+
+#: How Home Assistant says that Hearth uses an API that is deprecated or used
+#: wrongly: its frame helper ("Detected that custom integration 'hearth' ...",
+#: from report_usage and report) and its deprecation helper ("The deprecated
+#: constant X was used from hearth. ...").
+DEPRECATION_REPORT = re.compile(
+    r"Detected that custom integration 'hearth'|The deprecated .+ was \w+ from hearth\."
+)
+
+
+class DeprecationReports(logging.Handler):
+    """Collect the log records in which Home Assistant reports a deprecated use."""
+
+    def __init__(self) -> None:
+        """Collect nothing yet."""
+        super().__init__(logging.WARNING)
+        self.reports: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record's message if it is such a report."""
+        message = record.getMessage()
+        if DEPRECATION_REPORT.search(message):
+            self.reports.append(message)
+
+
+def child_env() -> dict[str, str]:
+    """Return the environment for a subprocess of a test (hass, the emulator, ...).
+
+    pytest-cov's variables are dropped: coverage in a child would slow it
+    down, measure other code than the integration, and (with pytest-cov 6)
+    leave data files without branch coverage that cannot be combined with
+    the suite's.
+    """
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("COV_CORE_", "PYTEST_"))
+    }
 
 
 def free_port() -> int:
@@ -50,3 +91,26 @@ async def session() -> AsyncIterator[ClientSession]:
     """Yield a plain aiohttp session, closed after the test."""
     async with ClientSession() as client_session:
         yield client_session
+
+
+@pytest.fixture(autouse=True)
+def deprecation_reports() -> Iterator[DeprecationReports]:
+    """Fail any test in which Home Assistant reports a deprecated use by Hearth.
+
+    Home Assistant only logs these for a custom integration (core's own tests
+    raise); each is logged once per process, so the first test that triggers
+    it fails. Python's DeprecationWarnings raised from Hearth's modules are
+    errors (pyproject.toml's filterwarnings).
+    """
+    handler = DeprecationReports()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+    if handler.reports:
+        pytest.fail(
+            "Home Assistant reports a deprecated use by Hearth:\n"
+            + "\n".join(handler.reports)
+        )

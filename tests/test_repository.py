@@ -39,11 +39,20 @@ def test_manifest_is_valid_for_hassfest_and_hacs() -> None:
 
 
 def test_hacs_minimum_version_is_the_tested_one() -> None:
-    """hacs.json names the Home Assistant release the tests run against."""
+    """hacs.json names the oldest Home Assistant release the tests run against."""
     hacs = json.loads((ROOT / "hacs.json").read_text())
-    requirements = (ROOT / "requirements_test.txt").read_text()
+    requirements = (ROOT / "requirements_ha_2025.4.txt").read_text()
     assert "pytest-homeassistant-custom-component==0.13.236" in requirements
     assert hacs["homeassistant"] == "2025.4.4"
+    versions = (ROOT / "scripts" / "ha_versions.sh").read_text()
+    assert '"2025.4 .venv 3.13 requirements_ha_2025.4.txt"' in versions
+    assert 'HA_VERSIONS="${HA_VERSIONS:-2025.4 2026.2}"' in versions
+
+
+def test_every_version_gets_the_test_tools() -> None:
+    """Each Home Assistant version's requirements include the shared ones."""
+    for path in ROOT.glob("requirements_ha_*.txt"):
+        assert "-r requirements_test.txt" in path.read_text().splitlines(), path.name
 
 
 def test_quality_scale_is_platinum() -> None:

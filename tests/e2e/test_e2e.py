@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import DEPRECATION_REPORT
+
 from .conftest import API_KEY, EmulatorProcess, HassProcess, wait_for
 
 pytestmark = [
@@ -424,3 +426,17 @@ def test_rate_limit_is_never_exceeded(integration: Integration) -> None:
     assert accepted, refused
     assert polls >= 2, stats
     assert stats["total"] <= RATE_LIMIT * (RATE_TEST_SECONDS / 60 + 1), stats
+
+
+def test_no_deprecated_use_reported(integration: Integration) -> None:
+    """Over the whole run, Home Assistant reported no deprecated use by Hearth.
+
+    The in-process tests catch these reports with a fixture; here they would
+    be in the log of the hass process, which ran every test above.
+    """
+    reports = [
+        record["message"]
+        for record in integration.hass.log_records()
+        if DEPRECATION_REPORT.search(record["message"])
+    ]
+    assert reports == []

@@ -21,6 +21,7 @@ import sys
 import pytest
 
 from emulator import Emulator
+from tests.conftest import child_env
 
 from .conftest import KEY
 
@@ -68,6 +69,7 @@ async def schemathesis(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         cwd=tmp_path,
+        env=child_env(),
     )
     async with asyncio.timeout(RUN_TIMEOUT):
         output, _ = await process.communicate()

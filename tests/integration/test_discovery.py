@@ -9,26 +9,37 @@ themselves, on loopback.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+import ctypes.util
 from ipaddress import IPv4Address, ip_address
 import json
 import os
 from pathlib import Path
 import re
+import subprocess
+import sys
 from typing import Any
 from unittest.mock import patch
 import xml.etree.ElementTree as ET
 
+import aiodhcpwatcher
 from homeassistant.components import onboarding
 from homeassistant.config_entries import (
     SOURCE_DHCP,
     SOURCE_IGNORE,
     SOURCE_SSDP,
     SOURCE_ZEROCONF,
+    ConfigEntry,
     ConfigEntryState,
     ConfigFlowResult,
 )
-from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_HOST,
+    CONF_PORT,
+    EVENT_HOMEASSISTANT_STARTED,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
@@ -56,7 +67,8 @@ from emulator.advertise import (
     description_xml,
     hub_udn,
 )
-from tests.conftest import API_KEY, READ_ONLY_KEY, free_port
+from emulator.demo import hub_identity
+from tests.conftest import API_KEY, READ_ONLY_KEY, child_env, free_port
 from tests.integration.helpers import (
     GET_STATE,
     hub_entry,
@@ -65,6 +77,7 @@ from tests.integration.helpers import (
     start_user_flow,
     user_input,
 )
+from tests.netns import Link, network_namespace
 
 STRINGS = json.loads(
     (
@@ -763,14 +776,13 @@ async def advertising_hub(
 
 
 async def wait_for_flow(hass: HomeAssistant, source: str, hub_id: str) -> Any:
-    """Wait (at most 20 s) until a flow of ``source`` for ``hub_id`` is in progress."""
-    async with asyncio.timeout(20):
-        while True:
-            for flow in hub_flows(hass):
-                context = flow["context"]
-                if context["source"] == source and context["unique_id"] == hub_id:
-                    return flow
-            await asyncio.sleep(0.05)
+    """Wait until a flow of ``source`` for ``hub_id`` is in progress."""
+    while True:
+        for flow in hub_flows(hass):
+            context = flow["context"]
+            if context["source"] == source and context["unique_id"] == hub_id:
+                return flow
+        await asyncio.sleep(0.05)
 
 
 @pytest.mark.parametrize("advertising_hub", ["127.0.0.1"], indirect=True)
@@ -797,7 +809,8 @@ async def test_real_zeroconf_finds_emulator(
         patch("homeassistant.components.zeroconf.install_multiple_zeroconf_catcher"),
     ):
         assert await async_setup_component(hass, "zeroconf", {})
-        flow = await wait_for_flow(hass, SOURCE_ZEROCONF, advertising_hub.hub_id)
+        async with asyncio.timeout(20):
+            flow = await wait_for_flow(hass, SOURCE_ZEROCONF, advertising_hub.hub_id)
     assert flow["context"]["unique_id"] == advertising_hub.hub_id
     assert flow["context"]["title_placeholders"] == {"name": advertising_hub.hub.name}
     assert flow["step_id"] == "discovery_confirm"
@@ -809,46 +822,11 @@ async def test_real_zeroconf_finds_emulator(
     assert result["data"][CONF_FINGERPRINT] == advertising_hub.fingerprint
 
 
-@pytest.mark.parametrize("advertising_hub", [OTHER_LOOPBACK], indirect=True)
-async def test_real_ssdp_finds_emulator(
-    hass: HomeAssistant, advertising_hub: Emulator
-) -> None:
-    """Home Assistant's SSDP scanner finds the emulator by M-SEARCH.
-
-    Home Assistant never searches from loopback, so its scanner is given
-    127.0.0.1 as the only source; its broadcast search (which would leave
-    the machine) is left out. The hub listens on 127.0.0.2 because
-    async-upnp-client drops answers whose LOCATION is on 127.0.0.1 or ::1.
-    Everything else is real: the multicast M-SEARCH, the emulator's answer,
-    the description fetched over HTTP, the matcher, the flow.
-    """
-    with (
-        patch(
-            "homeassistant.components.ssdp.async_build_source_set",
-            return_value={IPv4Address("127.0.0.1")},
-        ),
-        patch("homeassistant.components.ssdp.Scanner.async_scan_broadcast"),
-    ):
-        assert await async_setup_component(hass, "ssdp", {})
-        flow = await wait_for_flow(hass, SOURCE_SSDP, advertising_hub.hub_id)
-    assert flow["context"]["unique_id"] == advertising_hub.hub_id
-    assert flow["step_id"] == "discovery_confirm"
-
-    result = await confirm(hass, flow["flow_id"], API_KEY)
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"][CONF_HOST] == OTHER_LOOPBACK
-    assert result["data"][CONF_PORT] == advertising_hub.port
-    assert result["data"][CONF_FINGERPRINT] == advertising_hub.fingerprint
-
-
 async def test_manifest_matchers_load(hass: HomeAssistant) -> None:
     """Home Assistant's loader reads this integration's discovery matchers.
 
-    The dhcp integration itself cannot run in the tests: it needs
-    aiodhcpwatcher, aiodiscover and cached-ipaddress, which Home Assistant
-    installs only when it loads dhcp, and raw sockets. Its matching rules
-    (lower-case host name glob, MAC prefix of upper-case hex digits,
-    ``registered_devices``) are checked here against what the loader reads.
+    The tests below run them for real; this pins down what the loader reads
+    from manifest.json.
     """
     dhcp = [m for m in await async_get_dhcp(hass) if m["domain"] == DOMAIN]
     assert dhcp == [
@@ -859,3 +837,249 @@ async def test_manifest_matchers_load(hass: HomeAssistant) -> None:
     assert (await async_get_ssdp(hass))[DOMAIN] == [
         {"manufacturer": "Hearth", "deviceType": SSDP_DEVICE_TYPE}
     ]
+
+
+# Home Assistant's DHCP watcher, seeing a hub on another host
+
+
+#: The seed of the hub in the other namespace; its id and MAC follow from it.
+NAMESPACED_HUB_SEED = 11
+#: How long a hub in another namespace may take to start and announce itself
+#: (a new Python process, on a machine that may be busy).
+NAMESPACED_HUB_TIMEOUT = 60.0
+
+
+class NamespacedHub:
+    """``python -m emulator`` on another host: inside the link's namespace.
+
+    It serves on port 443 at its address, as a real hub does, and announces
+    itself with a DHCPREQUEST on its end of the link once it serves. Its
+    certificate is kept in files, so a restart is the same hub.
+    """
+
+    def __init__(self, link: Link, workdir: Path) -> None:
+        """Prepare the hub; nothing runs before :meth:`start`."""
+        self.link = link
+        self.workdir = workdir
+        self.identity = hub_identity(NAMESPACED_HUB_SEED)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log(self) -> str:
+        """Return what the hub printed and logged."""
+        path = self.workdir / "emulator.log"
+        return path.read_text() if path.exists() else ""
+
+    @property
+    def fingerprint(self) -> str:
+        """Return the fingerprint of the hub's certificate, from its banner."""
+        match = re.search(r"Fingerprint +([0-9a-f]{64})", self.log)
+        assert match, self.log
+        return match[1]
+
+    def start(self, address: IPv4Address, *announce: str) -> None:
+        """Give the hub ``address`` and start it there with the ``announce`` options."""
+        assert self.process is None
+        self.link.set_remote_address(address)
+        argv = [
+            sys.executable, "-m", "emulator",
+            "--host", str(address), "--port", "443", "--cloud-port", "0",
+            "--api-key", API_KEY, "--seed", str(NAMESPACED_HUB_SEED),
+            "--drift-interval", "0", "--cloud-hubs", "0",
+            "--cert-file", str(self.workdir / "cert.pem"),
+            "--key-file", str(self.workdir / "key.pem"),
+            *announce,
+        ]  # fmt: skip
+        with (self.workdir / "emulator.log").open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own command
+                self.link.command(argv),
+                cwd=Path(__file__).parents[2],
+                env=child_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    async def wait_until_serving(self) -> None:
+        """Wait until the hub has started everything (it then prints its banner)."""
+        try:
+            async with asyncio.timeout(NAMESPACED_HUB_TIMEOUT):
+                # The banner is written to a file; poll it.
+                while "Hearth emulator is running" not in self.log:
+                    assert self.process is not None
+                    assert self.process.poll() is None, self.log
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            pytest.fail(f"the hub did not start:\n{self.log}")
+
+    async def discovered(self, hass: HomeAssistant, source: str) -> Any:
+        """Wait until Home Assistant offers the hub, found by ``source``; return the flow."""
+        try:
+            async with asyncio.timeout(NAMESPACED_HUB_TIMEOUT):
+                return await wait_for_flow(hass, source, self.identity.id)
+        except TimeoutError:
+            pytest.fail(f"no {source} discovery of the hub:\n{self.log}")
+
+    def stop(self) -> None:
+        """Stop the hub (SIGTERM) and wait until it has exited."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+@pytest.fixture
+def hub_link() -> Iterator[Link]:
+    """Make another host: a network namespace, linked to this one by a veth pair."""
+    with network_namespace(remote_mac=hub_identity(NAMESPACED_HUB_SEED).mac) as link:
+        yield link
+
+
+@pytest.fixture
+def namespaced_hub(
+    hub_link: Link, tmp_path: Path, socket_enabled: None
+) -> Iterator[NamespacedHub]:
+    """Return the hub of the other host (not started), and let the test reach it."""
+    pytest_socket.socket_allow_hosts(
+        ["127.0.0.1", *(str(hub_link.remote_address(i)) for i in range(2))]
+    )
+    hub = NamespacedHub(hub_link, tmp_path)
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture
+async def dhcp_watcher(
+    hass: HomeAssistant, hub_link: Link, monkeypatch: pytest.MonkeyPatch
+) -> AsyncGenerator[None]:
+    """Run Home Assistant's dhcp integration, watching this end of the link.
+
+    The watcher listens on scapy's default interface, the one of the default
+    route, which a test must not change: the link's end is made that
+    interface instead. The network scan of the dhcp integration (PTR
+    queries to the router of the machine's real network) is left out.
+    Everything else is real: libpcap's packet filter, the raw socket, the
+    matchers from manifest.json, the flow.
+    """
+    if ctypes.util.find_library("pcap") is None:
+        pytest.fail("libpcap is missing: scripts/setup installs it (libpcap0.8)")
+    # Loading scapy picks its default interface: load it (as the dhcp
+    # integration does, once) before changing the interface.
+    await aiodhcpwatcher.async_init()
+    from scapy.config import conf
+
+    conf.ifaces.reload()
+    monkeypatch.setattr(conf, "iface", hub_link.local_interface)
+    with patch("aiodiscover.DiscoverHosts.async_discover", return_value=[]):
+        assert await async_setup_component(hass, "dhcp", {})
+        # The watcher starts once Home Assistant has started; the test's
+        # instance started before dhcp was set up.
+        hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+        await hass.async_block_till_done()
+        yield
+
+
+async def wait_for_entry_at(
+    hass: HomeAssistant, entry: ConfigEntry, host: str, hub: NamespacedHub
+) -> None:
+    """Wait until ``entry`` is loaded with ``host``, or fail with the hub's log."""
+    try:
+        async with asyncio.timeout(NAMESPACED_HUB_TIMEOUT):
+            # The entry has no event for a change of its data; poll.
+            while not (  # noqa: ASYNC110
+                entry.data[CONF_HOST] == host and entry.state is ConfigEntryState.LOADED
+            ):
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        pytest.fail(f"the entry did not follow the hub to {host}:\n{hub.log}")
+
+
+async def test_real_dhcp_finds_and_follows_hub(
+    hass: HomeAssistant, namespaced_hub: NamespacedHub, dhcp_watcher: None
+) -> None:
+    """Home Assistant's DHCP watcher sees the hub's DHCPREQUEST from another host.
+
+    The hub joins the network: its DHCPREQUEST matches the manifest's
+    ``hearth-*`` host name and MAC prefix, and the flow reads its
+    certificate at its address on port 443. Added with a key, the hub then
+    reboots at another address: its next DHCPREQUEST matches by
+    ``registered_devices``, and the entry follows it there.
+    """
+    hub = namespaced_hub
+    first, moved = hub.link.remote_address(0), hub.link.remote_address(1)
+    announce = ("--dhcp-interface", hub.link.remote_interface)
+    hub.start(first, *announce)
+    flow = await hub.discovered(hass, SOURCE_DHCP)
+    assert flow["step_id"] == "dhcp_confirm"
+    assert flow["context"]["title_placeholders"] == {"name": hub.identity.id}
+    result = await confirm(hass, flow["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_HOST] == str(first)
+    assert result["data"][CONF_PORT] == 443
+    entry = result["result"]
+    await wait_for_entry_at(hass, entry, str(first), hub)
+
+    hub.stop()
+    hub.start(moved, *announce)
+    await wait_for_entry_at(hass, entry, str(moved), hub)
+    assert entry.data[CONF_PORT] == 443
+    assert hass.config_entries.async_entries(DOMAIN) == [entry]
+    assert hub_flows(hass) == []
+
+
+@contextmanager
+def patch_ssdp_sources(sources: set[IPv4Address]) -> Iterator[None]:
+    """Make Home Assistant's SSDP scanner and server use only ``sources``.
+
+    ``async_build_source_set`` is looked up in ``homeassistant.components.ssdp``
+    up to 2025.4 and in its ``scanner`` and ``server`` modules since they were
+    split out of it, so it is patched wherever an ssdp module holds it.
+    """
+    import homeassistant.components.ssdp  # noqa: F401 - loads its submodules
+
+    with ExitStack() as stack:
+        for name, module in list(sys.modules.items()):
+            if (
+                name == "homeassistant.components.ssdp"
+                or name.startswith("homeassistant.components.ssdp.")
+            ) and hasattr(module, "async_build_source_set"):
+                stack.enter_context(
+                    patch.object(module, "async_build_source_set", return_value=sources)
+                )
+        yield
+
+
+async def test_real_ssdp_finds_hub(
+    hass: HomeAssistant, namespaced_hub: NamespacedHub
+) -> None:
+    """Home Assistant's SSDP scanner finds the hub on the other host by M-SEARCH.
+
+    The scanner searches only from this end of the link (not from the
+    machine's real network), and its broadcast search, which would leave the
+    machine, is left out. Everything else is real: the multicast M-SEARCH
+    over the link, the hub's answer, the description fetched over HTTP, the
+    loopback filter of async-upnp-client (which is why the hub cannot be on
+    loopback), the matcher, the flow.
+    """
+    hub = namespaced_hub
+    address = hub.link.remote_address()
+    hub.start(address, "--advertise")
+    await hub.wait_until_serving()
+    with (
+        patch_ssdp_sources({hub.link.local_address}),
+        patch("homeassistant.components.ssdp.Scanner.async_scan_broadcast"),
+    ):
+        assert await async_setup_component(hass, "ssdp", {})
+        flow = await hub.discovered(hass, SOURCE_SSDP)
+    assert flow["step_id"] == "discovery_confirm"
+
+    result = await confirm(hass, flow["flow_id"], API_KEY)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_HOST] == str(address)
+    assert result["data"][CONF_PORT] == 443
+    assert result["data"][CONF_FINGERPRINT] == hub.fingerprint
