@@ -25,6 +25,15 @@ MAX_BACKOFF: Final = timedelta(minutes=5)
 #: While rate limited, entities keep their last state at most this long (or
 #: three scan intervals, when that is longer); then they become unavailable.
 MIN_STALE_AFTER: Final = timedelta(minutes=5)
+#: While the event stream is open, polls are only a safety net: one this often
+#: (or at the scan interval, when that is longer).
+SAFETY_POLL_INTERVAL: Final = timedelta(minutes=5)
+#: Pause before the second attempt to reopen a lost event stream (the first
+#: is made at once); it doubles with each failure, up to the longest.
+STREAM_MIN_BACKOFF: Final = 1.0
+STREAM_MAX_BACKOFF: Final = 60.0
+#: A stream open this long was healthy: when it ends, reconnecting starts over.
+STREAM_STABLE_AFTER: Final = 60.0
 #: Share of the rate budget kept free for commands (at least one request).
 COMMAND_RESERVE: Final = 0.2
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Collection
+from collections.abc import Awaitable, Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import math
@@ -22,8 +22,11 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    SUPPORTED_API_MAJOR,
     Device,
     DeviceCommand,
+    Event,
+    EventType,
     HearthAuthenticationError,
     HearthCertificateError,
     HearthConnectionError,
@@ -45,9 +48,11 @@ from .const import (
     MANUFACTURER,
     MAX_BACKOFF,
     MIN_STALE_AFTER,
+    SAFETY_POLL_INTERVAL,
 )
 from .rate_limit import RateGovernor
 from .source import HearthSource, HubMismatchError
+from .stream import EventStream
 
 type HearthConfigEntry = ConfigEntry[HearthCoordinator]
 type DeviceKey = tuple[str, str]
@@ -55,21 +60,34 @@ type DeviceKey = tuple[str, str]
 
 @dataclass(frozen=True, slots=True)
 class HearthData:
-    """Every hub of a config entry, with an index of their devices."""
+    """Every hub of a config entry, and every device by (hub id, device id).
 
-    hubs: dict[str, HubState]
+    A poll builds a new one. An event or a command's answer changes one
+    device in place, which costs the same whatever the number of devices.
+    """
+
+    hubs: dict[str, HubInfo]
     devices: dict[DeviceKey, Device]
 
     @classmethod
     def build(cls, hubs: dict[str, HubState]) -> HearthData:
         """Index the devices of every hub by (hub id, device id)."""
         return cls(
-            hubs=hubs,
+            hubs={hub_id: state.hub for hub_id, state in hubs.items()},
             devices={
                 (hub_id, device.id): device
                 for hub_id, state in hubs.items()
                 for device in state.devices
             },
+        )
+
+    def hub_state(self, hub_id: str) -> HubState:
+        """Return one hub with its devices, as its ``/state`` would."""
+        return HubState(
+            hub=self.hubs[hub_id],
+            devices=[
+                device for (owner, _), device in self.devices.items() if owner == hub_id
+            ],
         )
 
 
@@ -144,6 +162,12 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         self._probe_unsub: CALLBACK_TYPE | None = None
         self._probe_polling = False
         self._probe_useful = True
+        #: The states of the last poll, to tell an unchanged (304) poll.
+        self._fetched: dict[str, HubState] = {}
+        #: The devices that events changed (None: removed) during a poll.
+        self._changed_while_fetching: dict[DeviceKey, Device | None] | None = None
+        self._device_listeners: dict[DeviceKey, list[CALLBACK_TYPE]] = {}
+        self.stream = EventStream(self)
         # The issue outlives a reload (e.g. a reconfigure that pinned the new
         # certificate), so the first good poll must still clear it.
         self._certificate_issue = (
@@ -177,6 +201,7 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         cost = self.source.poll_cost()
         if (wait := self.governor.poll_wait(now.timestamp(), cost)) > 0:
             return self._hold(now, wait)
+        self._changed_while_fetching = {}
         try:
             hubs = await self._counted(self.source.async_fetch(), cost)
         except HearthRateLimitError as err:
@@ -209,10 +234,13 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
                 translation_key=_update_error_key(err),
                 translation_placeholders={"error": str(err)},
             ) from err
+        finally:
+            changed = self._changed_while_fetching or {}
+            self._changed_while_fetching = None
         self.failures = 0
         self._cancel_probe()
         self._probe_useful = True
-        self.update_interval = self.scan_interval
+        self.update_interval = self._steady_interval()
         self.last_fresh = now
         if self._certificate_issue:
             self._certificate_issue = False
@@ -220,14 +248,25 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
                 self.hass, DOMAIN, certificate_issue_id(self.config_entry.entry_id)
             )
         previous = self.data
+        fetched, self._fetched = self._fetched, hubs
         if (
             previous is not None
-            and hubs.keys() == previous.hubs.keys()
-            and all(hubs[hub_id] is previous.hubs[hub_id] for hub_id in hubs)
+            and hubs.keys() == fetched.keys()
+            and all(hubs[hub_id] is fetched[hub_id] for hub_id in hubs)
         ):
             # Every hub answered 304 Not Modified: nothing to parse or write.
+            # Events since the last poll are in the data already.
             return previous
         data = HearthData.build(hubs)
+        # An event read while the answer was on its way may be newer than
+        # the answer; the stream delivers in order, so its last word stands.
+        for key, device in changed.items():
+            if key[0] not in data.hubs:
+                continue
+            if device is None:
+                data.devices.pop(key, None)
+            else:
+                data.devices[key] = device
         self._register_hubs(previous, data)
         if previous is not None and (
             data.devices.keys() != previous.devices.keys()
@@ -276,8 +315,9 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
             self._probe_polling = False
 
     async def async_shutdown(self) -> None:
-        """Stop the health checks too."""
+        """Stop the health checks and close the event stream too."""
         self._cancel_probe()
+        self.stream.async_stop()
         await super().async_shutdown()
 
     def _register_hubs(self, previous: HearthData | None, data: HearthData) -> None:
@@ -288,13 +328,14 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         """
         registry = dr.async_get(self.hass)
         for hub_id, state in data.hubs.items():
-            if previous is None or (
-                (old := previous.hubs.get(hub_id)) is None or old.hub != state.hub
-            ):
-                registry.async_get_or_create(
-                    config_entry_id=self.config_entry.entry_id,
-                    **hub_device_info(state.hub, self.configuration_url),
-                )
+            if previous is None or previous.hubs.get(hub_id) != state:
+                self._register_hub(registry, state)
+
+    def _register_hub(self, registry: dr.DeviceRegistry, hub: HubInfo) -> None:
+        registry.async_get_or_create(
+            config_entry_id=self.config_entry.entry_id,
+            **hub_device_info(hub, self.configuration_url),
+        )
 
     async def _counted[T](self, call: Awaitable[T], cost: int = 1) -> T:
         """Await a request while the governor counts it as in flight.
@@ -364,12 +405,16 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
 
     def _prune_devices(self, previous: HearthData, data: HearthData) -> None:
         """Remove the devices (and hubs) that are gone from the registry."""
-        registry = dr.async_get(self.hass)
         gone = [
             device_identifier(hub_id, device_id)
             for hub_id, device_id in previous.devices.keys() - data.devices.keys()
         ]
         gone += [(DOMAIN, hub_id) for hub_id in previous.hubs.keys() - data.hubs.keys()]
+        self._remove_device_entries(gone)
+
+    def _remove_device_entries(self, gone: Iterable[tuple[str, str]]) -> None:
+        """Detach the registry entries of these identifiers from the entry."""
+        registry = dr.async_get(self.hass)
         for identifier in gone:
             if device_entry := registry.async_get_device({identifier}):
                 registry.async_update_device(
@@ -387,13 +432,23 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         previous = self.data
         if previous is None or previous.hubs.keys().isdisjoint(hub_ids):
             return False
-        data = HearthData.build(
-            {
-                hub_id: state
-                for hub_id, state in previous.hubs.items()
+        data = HearthData(
+            hubs={
+                hub_id: hub
+                for hub_id, hub in previous.hubs.items()
                 if hub_id not in hub_ids
-            }
+            },
+            devices={
+                key: device
+                for key, device in previous.devices.items()
+                if key[0] not in hub_ids
+            },
         )
+        self._fetched = {
+            hub_id: state
+            for hub_id, state in self._fetched.items()
+            if hub_id not in hub_ids
+        }
         self._prune_devices(previous, data)
         self.data = data
         self.async_update_listeners()
@@ -441,18 +496,126 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         return _error(_update_error_key(err), error=str(err))
 
     def _apply_device(self, hub_id: str, device: Device) -> None:
-        """Put a command's answer into the data and tell the entities.
+        """Put a command's answer into the data and tell its entities.
 
         The poll timer is left alone, so commands never starve polling.
         """
-        data = self.data
-        if (hub := data.hubs.get(hub_id)) is None:
+        key = (hub_id, device.id)
+        if key in self.data.devices:
+            self._set_device(key, device)
+
+    def _set_device(self, key: DeviceKey, device: Device) -> None:
+        """Swap in a device's new state and wake only its own entities."""
+        self.data.devices[key] = device
+        if self._changed_while_fetching is not None:
+            self._changed_while_fetching[key] = device
+        if self.last_update_success and (listeners := self._device_listeners.get(key)):
+            for update_callback in tuple(listeners):
+                update_callback()
+
+    @callback
+    def async_add_device_listener(
+        self, key: DeviceKey, update_callback: CALLBACK_TYPE
+    ) -> CALLBACK_TYPE:
+        """Call ``update_callback`` whenever one device alone changes.
+
+        A poll still calls every listener of :meth:`async_add_listener`; an
+        event or a command's answer calls only the listeners of its device.
+        """
+        listeners = self._device_listeners.setdefault(key, [])
+        listeners.append(update_callback)
+
+        @callback
+        def _remove() -> None:
+            listeners.remove(update_callback)
+            if not listeners:
+                del self._device_listeners[key]
+
+        return _remove
+
+    # The event stream
+
+    @callback
+    def async_start_push(self) -> None:
+        """Open the event stream; it lives until the entry is unloaded."""
+        self.stream.async_start()
+
+    def _steady_interval(self) -> timedelta:
+        """Return the poll interval while polls succeed."""
+        if self.stream.connected:
+            return max(self.scan_interval, SAFETY_POLL_INTERVAL)
+        return self.scan_interval
+
+    @callback
+    def async_push_changed(self) -> None:
+        """Move polling to the pace that suits the stream being open or not.
+
+        A poll held back by failures or the rate budget keeps its own time.
+        When the stream is lost, the next poll is one scan interval away.
+        """
+        connected = self.stream.connected
+        slow = max(self.scan_interval, SAFETY_POLL_INTERVAL)
+        if self.update_interval != (self.scan_interval if connected else slow):
             return
-        devices = [device if d.id == device.id else d for d in hub.devices]
-        hubs = {**data.hubs, hub_id: replace(hub, devices=devices)}
-        self.data = HearthData.build(hubs)
-        if self.last_update_success:
-            self.async_update_listeners()
+        self.update_interval = self._steady_interval()
+        if not connected and self._listeners:
+            self._schedule_refresh()
+
+    @callback
+    def async_stream_refused(self, err: HearthError) -> None:
+        """Act on a stream that cannot be opened again without the user."""
+        if isinstance(err, HearthCertificateError):
+            self._raise_certificate_issue(err)
+        else:
+            self.config_entry.async_start_reauth(self.hass)
+
+    @callback
+    def async_apply_event(self, hub_id: str, event: Event) -> None:
+        """Apply one message of the event stream, with no request."""
+        data = self.data
+        if hub_id not in data.hubs:
+            # A hub new to the account: a poll adds it with all its devices.
+            self.config_entry.async_create_task(
+                self.hass, self.async_request_refresh(), "hearth_new_hub"
+            )
+            return
+        if event.type == EventType.HUB and event.hub is not None:
+            self._apply_hub(hub_id, event.hub)
+        elif event.type == EventType.DEVICE_REMOVED and event.device_id is not None:
+            self._remove_device((hub_id, event.device_id))
+        elif (
+            event.type in (EventType.DEVICE_STATE, EventType.DEVICE_ADDED)
+            and event.device is not None
+        ):
+            key = (hub_id, event.device.id)
+            if key in data.devices:
+                self._set_device(key, event.device)
+            else:
+                data.devices[key] = event.device
+                if self._changed_while_fetching is not None:
+                    self._changed_while_fetching[key] = event.device
+                # New entities come through the listeners, as after a poll.
+                self.async_update_listeners()
+
+    def _apply_hub(self, hub_id: str, hub: HubInfo) -> None:
+        """Take in a renamed or updated hub; re-check an API version change."""
+        if hub.api_major != SUPPORTED_API_MAJOR:
+            # The poll refuses it with the same error as at setup.
+            self.config_entry.async_create_task(
+                self.hass, self.async_request_refresh(), "hearth_api_version"
+            )
+        if self.data.hubs[hub_id] != hub:
+            self.data.hubs[hub_id] = hub
+            self._register_hub(dr.async_get(self.hass), hub)
+
+    def _remove_device(self, key: DeviceKey) -> None:
+        """Forget a device the hub removed, with its entities."""
+        if self.data.devices.pop(key, None) is None:
+            return
+        if self._changed_while_fetching is not None:
+            self._changed_while_fetching[key] = None
+        self._remove_device_entries([device_identifier(*key)])
+        self.async_update_listeners()
 
 
 def _update_error_key(err: HearthError) -> str:

@@ -56,7 +56,10 @@ async def async_get_config_entry_diagnostics(
         },
     }
     diagnostics["hubs"] = async_redact_data(
-        {hub_id: state.to_dict() for hub_id, state in coordinator.data.hubs.items()},
+        {
+            hub_id: coordinator.data.hub_state(hub_id).to_dict()
+            for hub_id in coordinator.data.hubs
+        },
         TO_REDACT,
     )
     return diagnostics

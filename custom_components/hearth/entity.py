@@ -49,7 +49,7 @@ class HearthEntity(CoordinatorEntity[HearthCoordinator]):
         self._key = key
         self._hub_id, self._device_id = key
         device = coordinator.data.devices[key]
-        hub = coordinator.data.hubs[self._hub_id].hub
+        hub = coordinator.data.hubs[self._hub_id]
         self._attr_unique_id = f"{self._hub_id}_{self._device_id}_{description.key}"
         self._attr_device_info = DeviceInfo(
             identifiers={device_identifier(self._hub_id, self._device_id)},
@@ -61,6 +61,15 @@ class HearthEntity(CoordinatorEntity[HearthCoordinator]):
             configuration_url=coordinator.configuration_url,
         )
         self._written: tuple[Device | None, bool] = (device, self.available)
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the coordinator's polls and to this device's own changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_add_device_listener(
+                self._key, self._handle_coordinator_update
+            )
+        )
 
     @property
     def device(self) -> Device:

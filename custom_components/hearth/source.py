@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
 
 from .api import (
     SUPPORTED_API_MAJOR,
     Device,
     DeviceCommand,
+    Event,
     HearthError,
     HearthHubClient,
     HearthUnsupportedVersionError,
@@ -25,8 +27,11 @@ class HubMismatchError(HearthError):
         self.hub_id = hub_id
 
 
+type OnOpen = Callable[[], Awaitable[None]]
+
+
 class HearthSource(Protocol):
-    """Fetches the state of every hub of a config entry and sends commands."""
+    """Reads, streams and commands the hubs of one config entry."""
 
     @property
     def rate_limit(self) -> RateLimitInfo | None:
@@ -46,6 +51,9 @@ class HearthSource(Protocol):
     async def async_check_health(self) -> None:
         """Return when the server serves requests again; costs no budget."""
 
+    def async_events(self, on_open: OnOpen) -> AsyncIterator[tuple[str, Event]]:
+        """Yield (hub id, event) until the stream ends; await ``on_open`` first."""
+
 
 class LocalHubSource:
     """One hub reached over the local network."""
@@ -54,6 +62,8 @@ class LocalHubSource:
         """Wrap the client of the hub with id ``hub_id``."""
         self.client = client
         self.hub_id = hub_id
+        #: The id the hub gave in its last state (empty before the first).
+        self.seen_hub_id = hub_id or ""
 
     @property
     def rate_limit(self) -> RateLimitInfo | None:
@@ -79,6 +89,7 @@ class LocalHubSource:
             )
         if self.hub_id is not None and state.hub.id != self.hub_id:
             raise HubMismatchError(state.hub.id)
+        self.seen_hub_id = state.hub.id
         return {state.hub.id: state}
 
     async def async_command(
@@ -90,3 +101,8 @@ class LocalHubSource:
     async def async_check_health(self) -> None:
         """Ask the hub whether it serves requests."""
         await self.client.async_check_health()
+
+    async def async_events(self, on_open: OnOpen) -> AsyncIterator[tuple[str, Event]]:
+        """Yield the events of the hub's ``/events`` stream, with its id."""
+        async for event in self.client.async_events(on_open):
+            yield self.seen_hub_id, event

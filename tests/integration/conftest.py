@@ -59,6 +59,26 @@ def platforms() -> list[Platform]:
 
 
 @pytest.fixture
+def event_stream() -> bool:
+    """Return whether entries open their event stream; test_push.py says yes.
+
+    The other modules test polling, which is what runs while the stream is
+    down, so there the stream stays closed.
+    """
+    return False
+
+
+@pytest.fixture(autouse=True)
+def _event_stream_switch(event_stream: bool) -> Generator[None]:
+    """Keep the event stream closed unless ``event_stream`` is True."""
+    if event_stream:
+        yield
+        return
+    with patch("custom_components.hearth.stream.EventStream.async_start"):
+        yield
+
+
+@pytest.fixture
 def mock_config_entry(emulator: Emulator) -> MockConfigEntry:
     """Return a config entry for the emulated hub, with its certificate pinned."""
     return hub_entry(emulator)

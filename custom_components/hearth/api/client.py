@@ -8,7 +8,7 @@ methods are thin on top of it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -342,8 +342,16 @@ class _HearthApi:
         response = await self._request("PATCH", path, json=command.payload())
         return self._decode(Device, response.body)
 
-    async def _events[E: Event](self, path: str, model: type[E]) -> AsyncGenerator[E]:
+    async def _events[E: Event](
+        self,
+        path: str,
+        model: type[E],
+        on_open: Callable[[], Awaitable[None]] | None = None,
+    ) -> AsyncGenerator[E]:
         """Open an event WebSocket and yield its messages decoded as ``model``.
+
+        ``on_open`` is awaited once the socket is open, before any message is
+        read.
 
         The handshake maps failures like :meth:`_send` does; a close with
         :data:`TOKEN_EXPIRED_CLOSE_CODE` raises HearthTokenExpiredError; any
@@ -354,6 +362,8 @@ class _HearthApi:
             async with self._session.ws_connect(
                 url, headers=await self._headers(), ssl=self._ssl, heartbeat=30
             ) as socket:
+                if on_open is not None:
+                    await on_open()
                 while (message := await socket.receive()).type is WSMsgType.TEXT:
                     yield self._decode(model, message.data.encode())
         except ServerFingerprintMismatch as err:
@@ -435,16 +445,20 @@ class HearthHubClient(_HearthApi):
         """Change a device's state; return its full new state."""
         return await self._patch_device(f"devices/{device_id}", command)
 
-    def async_events(self) -> AsyncGenerator[Event]:
+    def async_events(
+        self, on_open: Callable[[], Awaitable[None]] | None = None
+    ) -> AsyncGenerator[Event]:
         """Yield the messages of the ``/events`` WebSocket until it closes.
 
-        The stream has no replay: read the state after every (re)connect. A
-        refused key raises HearthAuthenticationError (or Forbidden), an
-        untrusted certificate HearthCertificateError, a 429 at the handshake
-        HearthRateLimitError, like any request. When the hub closes the
-        stream, the generator ends.
+        The stream has no replay: read the state after every (re)connect,
+        for instance in ``on_open``, which is awaited once the WebSocket is
+        open and before the first message is read (messages that arrive
+        meanwhile wait their turn). A refused key raises
+        HearthAuthenticationError (or Forbidden), an untrusted certificate
+        HearthCertificateError, a 429 at the handshake HearthRateLimitError,
+        like any request. When the hub closes the stream, the generator ends.
         """
-        return self._events("events", Event)
+        return self._events("events", Event, on_open)
 
 
 class HearthCloudClient(_HearthApi):

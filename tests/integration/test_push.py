@@ -1,0 +1,674 @@
+"""The event stream against the emulator: push, resync, fallback and failures.
+
+Every wait here is on something that happens (a stream opening or ending, a
+poll finishing, a state being written), never on a sleep. The loop clock is
+frozen, so a backoff or a poll only fires when the test moves time on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from contextlib import contextmanager
+import logging
+from typing import Any
+
+from aiohttp import ClientSession
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_STOP,
+    EVENT_STATE_CHANGED,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed_exact,
+)
+
+from custom_components.hearth.api import (
+    ApiKeyAuth,
+    Device,
+    HearthHubClient,
+    HearthRateLimitError,
+)
+from custom_components.hearth.const import DOMAIN, SAFETY_POLL_INTERVAL
+from custom_components.hearth.coordinator import (
+    DeviceKey,
+    HearthCoordinator,
+    certificate_issue_id,
+    device_identifier,
+)
+from custom_components.hearth.entity import HearthEntity
+from custom_components.hearth.stream import EventStream
+from emulator import Emulator
+from tests.conftest import API_KEY
+from tests.integration.helpers import GET_STATE, hub_entry, setup_entry, state_of
+
+pytestmark = pytest.mark.freeze_time("2025-01-01 00:00:00+00:00")
+
+GET_EVENTS = ("GET", "/api/v1/events")
+SWITCH = "switch.porch_switch"
+LIGHT = "light.hallway_light"
+TEMPERATURE = "sensor.living_room_climate_temperature"
+LOGGER_NAME = "custom_components.hearth"
+
+
+@pytest.fixture
+def event_stream() -> bool:
+    """Let the entries of this module open their event stream."""
+    return True
+
+
+@pytest.fixture(autouse=True)
+async def unload_before_the_emulator_stops(
+    hass: HomeAssistant, emulator: Emulator
+) -> AsyncGenerator[None]:
+    """Close the streams before the emulator stops.
+
+    Stopping waits for open connections with timeouts of the loop clock,
+    which stands still here.
+    """
+    yield
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED:
+            assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+class Watch:
+    """Counts stream opens (after their resync), stream ends and polls.
+
+    The methods are wrapped on the classes, so that what happens during the
+    setup is counted too. Tests wait on a :class:`asyncio.Condition`.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing counted."""
+        self.counts: Counter[str] = Counter()
+        self._condition = asyncio.Condition()
+
+    async def _note(self, name: str) -> None:
+        async with self._condition:
+            self.counts[name] += 1
+            self._condition.notify_all()
+
+    async def wait(self, name: str, count: int) -> None:
+        """Wait until ``name`` has happened ``count`` times in all."""
+        async with self._condition:
+            await self._condition.wait_for(lambda: self.counts[name] >= count)
+
+    @contextmanager
+    def patched(self) -> Generator[None]:
+        """Wrap the stream's open and end, and the coordinator's poll."""
+        opened = EventStream._async_opened
+        closed = EventStream._closed
+        update = HearthCoordinator._async_update_data
+        watch = self
+
+        async def _opened(stream: EventStream) -> None:
+            await opened(stream)
+            await watch._note("opened")
+
+        def _closed(stream: EventStream, *args: Any, **kwargs: Any) -> None:
+            closed(stream, *args, **kwargs)
+            stream._coordinator.hass.async_create_task(watch._note("closed"))
+
+        async def _update(coordinator: HearthCoordinator) -> Any:
+            try:
+                return await update(coordinator)
+            finally:
+                await watch._note("polled")
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(EventStream, "_async_opened", _opened)
+            patch.setattr(EventStream, "_closed", _closed)
+            patch.setattr(HearthCoordinator, "_async_update_data", _update)
+            yield
+
+
+@pytest.fixture
+def watch() -> Generator[Watch]:
+    """Count stream opens, ends and polls."""
+    spy = Watch()
+    with spy.patched():
+        yield spy
+
+
+class UpperJitter:
+    """Stands in for the stream's random source: always the largest jitter."""
+
+    def uniform(self, low: float, high: float) -> float:
+        """Return the upper bound."""
+        return high
+
+
+class Clock:
+    """Moves frozen time on and lets what falls due run to its end.
+
+    The stream's own task never ends, so it is not waited for. The poll
+    tasks are; and a round trip to the emulator lets the WebSocket's pings
+    and pongs through before time moves again.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        emulator: Emulator,
+        session: ClientSession,
+    ) -> None:
+        """Drive ``hass`` and ``emulator`` with ``freezer``."""
+        self.hass = hass
+        self.freezer = freezer
+        self.emulator = emulator
+        self.session = session
+
+    async def tick(self, seconds: float) -> None:
+        """Let ``seconds`` pass."""
+        self.freezer.tick(seconds)
+        async_fire_time_changed_exact(self.hass)
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Wait for the work in flight, except the stream's own task."""
+        await self.hass.async_block_till_done()
+        async with self.session.get(
+            f"{self.emulator.hub_url}/admin", ssl=False
+        ) as answer:
+            await answer.read()
+        while pending := [
+            task
+            for task in self.hass._background_tasks
+            if not task.done() and not task.get_name().startswith("Hearth event stream")
+        ]:
+            await asyncio.wait(pending)
+        await self.hass.async_block_till_done()
+
+
+@pytest.fixture
+def clock(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    session: ClientSession,
+) -> Clock:
+    """Return the clock of the test's Home Assistant and emulator."""
+    return Clock(hass, freezer, emulator, session)
+
+
+async def changed_to(
+    hass: HomeAssistant, entity_id: str, predicate: Callable[[str], bool]
+) -> Callable[[], Awaitable[None]]:
+    """Return a waiter for the next state of ``entity_id`` that passes ``predicate``."""
+    future: asyncio.Future[None] = hass.loop.create_future()
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        state = event.data["new_state"]
+        if state is not None and predicate(state.state) and not future.done():
+            future.set_result(None)
+
+    unsubscribe = async_track_state_change_event(hass, entity_id, _changed)
+
+    async def _wait() -> None:
+        try:
+            await future
+        finally:
+            unsubscribe()
+
+    return _wait
+
+
+async def setup_streaming(
+    hass: HomeAssistant, watch: Watch, entry: MockConfigEntry
+) -> HearthCoordinator:
+    """Set up ``entry`` and wait until its stream is open and resynced."""
+    coordinator = await setup_entry(hass, entry)
+    await watch.wait("opened", 1)
+    assert coordinator.stream.connected
+    return coordinator
+
+
+def ours(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    """Return the integration's log lines at ``level`` exactly."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith(LOGGER_NAME) and record.levelno == level
+    ]
+
+
+# Events
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_event_updates_only_its_device_without_a_request(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+) -> None:
+    """A change on the hub shows at once, with no request, in its entities only."""
+    coordinator = await setup_streaming(hass, watch, mock_config_entry)
+    emulator.reset_stats()
+    fanned_out: list[str] = []
+    coordinator.async_add_listener(lambda: fanned_out.append("all"))
+    written = async_capture_events(hass, EVENT_STATE_CHANGED)
+    on = await changed_to(hass, SWITCH, lambda state: state == STATE_ON)
+    emulator.set_state("switch-1", on=True)
+    await on()
+    await hass.async_block_till_done()
+
+    assert emulator.stats.total == 0
+    assert fanned_out == []
+    assert [event.data["entity_id"] for event in written] == [SWITCH]
+
+    # Readings move the same way: one sensor, one write.
+    written.clear()
+    warm = await changed_to(hass, TEMPERATURE, lambda state: state == "30.5")
+    emulator.set_state("sensor-1", temperature=30.5)
+    await warm()
+    await hass.async_block_till_done()
+    assert [event.data["entity_id"] for event in written] == [TEMPERATURE]
+    assert emulator.stats.total == 0
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_offline_event_makes_only_that_device_unavailable(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+) -> None:
+    """A device the hub reports offline is unavailable at once; the rest stays."""
+    await setup_streaming(hass, watch, mock_config_entry)
+    gone = await changed_to(hass, LIGHT, lambda state: state == STATE_UNAVAILABLE)
+    emulator.set_online("light-1", False)
+    await gone()
+    assert state_of(hass, SWITCH) == STATE_OFF
+    back = await changed_to(hass, LIGHT, lambda state: state == STATE_OFF)
+    emulator.set_online("light-1", True)
+    await back()
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_devices_and_hub_follow_their_events(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Added and removed devices and a renamed hub need no poll either."""
+    await setup_streaming(hass, watch, mock_config_entry)
+    emulator.reset_stats()
+    added = await changed_to(hass, "switch.attic_fan", lambda state: state == STATE_ON)
+    emulator.add_device(
+        {"id": "switch-9", "kind": "switch", "name": "Attic Fan", "state": {"on": True}}
+    )
+    await added()
+
+    removed: asyncio.Future[None] = hass.loop.create_future()
+
+    @callback
+    def _removed(event: Event[EventStateChangedData]) -> None:
+        if event.data["new_state"] is None and not removed.done():
+            removed.set_result(None)
+
+    unsubscribe = async_track_state_change_event(hass, "switch.attic_fan", _removed)
+    emulator.remove_device("switch-9")
+    await removed
+    unsubscribe()
+    assert entity_registry.async_get("switch.attic_fan") is None
+    assert (
+        device_registry.async_get_device(
+            {device_identifier(emulator.hub_id, "switch-9")}
+        )
+        is None
+    )
+
+    renamed: asyncio.Future[None] = hass.loop.create_future()
+
+    @callback
+    def _registry_updated(event: Event[dr.EventDeviceRegistryUpdatedData]) -> None:
+        if not renamed.done():
+            renamed.set_result(None)
+
+    hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, _registry_updated)
+    emulator.update_hub(name="Upstairs Hub", firmware="9.9.9")
+    await renamed
+    hub = device_registry.async_get_device({(DOMAIN, emulator.hub_id)})
+    assert hub is not None
+    assert (hub.name, hub.sw_version) == ("Upstairs Hub", "9.9.9")
+    assert emulator.stats.total == 0
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_unsupported_api_announced_by_the_hub_stops_the_entry(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+) -> None:
+    """A hub event with a new major API version is checked by a poll at once."""
+    coordinator = await setup_streaming(hass, watch, mock_config_entry)
+    polls = watch.counts["polled"]
+    emulator.add_fault("api_version", version="2.0")
+    await watch.wait("polled", polls + 1)
+    assert not coordinator.last_update_success
+    assert state_of(hass, SWITCH) == STATE_UNAVAILABLE
+
+
+# Resync and polling
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_resync_after_connect_and_each_reconnect(
+    hass: HomeAssistant,
+    clock: Clock,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Each time the stream opens, one GET /state reads what it may have missed."""
+    caplog.set_level(logging.DEBUG)
+    await setup_streaming(hass, watch, mock_config_entry)
+    # The setup's poll, then the resync once the stream is open.
+    assert emulator.stats.count(*GET_STATE) == 2
+    assert emulator.stats.count(*GET_EVENTS) == 1
+
+    # A healthy stream that the hub ends is reopened at once, without a word.
+    await clock.tick(61)
+    emulator._hub_server.close_streams()
+    await watch.wait("opened", 2)
+    assert emulator.stats.count(*GET_EVENTS) == 2
+    assert emulator.stats.count(*GET_STATE) == 3
+    assert ours(caplog, logging.WARNING) == []
+    assert ours(caplog, logging.INFO) == []
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_slow_safety_poll_while_the_stream_is_open(
+    hass: HomeAssistant,
+    clock: Clock,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+) -> None:
+    """While the stream is open, polls come only every five minutes."""
+    coordinator = await setup_streaming(hass, watch, mock_config_entry)
+    assert coordinator.update_interval == SAFETY_POLL_INTERVAL
+    polls = watch.counts["polled"]
+    emulator.reset_stats()
+    for _ in range(9):
+        await clock.tick(30)
+    assert emulator.stats.total == 0
+    await clock.tick(31)
+    await watch.wait("polled", polls + 1)
+    assert emulator.stats.count(*GET_STATE) == 1
+    assert emulator.stats.total == 1
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_lost_stream_falls_back_to_polling_and_backs_off(
+    hass: HomeAssistant,
+    clock: Clock,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Down: polls at the scan interval, reconnects 1, 2, 4 … 60 s apart, logs once.
+
+    Back: one line, a resync, and the slow safety poll again.
+    """
+    caplog.set_level(logging.DEBUG)
+    coordinator = await setup_streaming(hass, watch, mock_config_entry)
+    coordinator.stream.random = UpperJitter()  # type: ignore[assignment]
+    await clock.tick(61)
+    emulator.add_fault("server_error", path="/api/v1/events")
+    emulator._hub_server.close_streams()
+    # The stream ends, and reopening it at once fails.
+    await watch.wait("closed", 2)
+    assert not coordinator.stream.connected
+    assert coordinator.update_interval == coordinator.scan_interval
+    assert ours(caplog, logging.WARNING) == [
+        "The event stream of Hearth Hub is down (HTTP 503); "
+        "polling every 30 s until it is back"
+    ]
+
+    attempts = 2
+    for delay in (1, 2, 4, 8, 16, 32, 60, 60):
+        await clock.tick(delay - 0.1)
+        assert watch.counts["closed"] == attempts
+        await clock.tick(0.1)
+        attempts += 1
+        await watch.wait("closed", attempts)
+    assert emulator.stats.count(*GET_EVENTS) == attempts
+
+    # Meanwhile the scan interval's polls kept everything up to date.
+    emulator.reset_stats()
+    polls = watch.counts["polled"]
+    emulator.set_state("light-1", on=True)
+    await clock.tick(31)
+    await watch.wait("polled", polls + 1)
+    assert state_of(hass, LIGHT) == STATE_ON
+    assert emulator.stats.count(*GET_STATE) == 1
+
+    emulator.clear_faults()
+    await clock.tick(60)
+    await watch.wait("opened", 2)
+    assert coordinator.update_interval == SAFETY_POLL_INTERVAL
+    assert len(ours(caplog, logging.WARNING)) == 1
+    assert ours(caplog, logging.INFO) == ["The event stream of Hearth Hub is back"]
+    assert not any(
+        record.exc_info
+        for record in caplog.records
+        if record.name.startswith(LOGGER_NAME)
+    )
+
+
+# Failures that need the user
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_refused_key_starts_reauth_and_closes_the_stream(
+    hass: HomeAssistant,
+    clock: Clock,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A key the hub refuses on the stream asks for a new one; no more attempts."""
+    coordinator = await setup_streaming(hass, watch, mock_config_entry)
+    await clock.tick(61)
+    emulator.revoke_key(API_KEY)
+    await watch.wait("closed", 2)
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert not coordinator.stream.connected
+    attempts = emulator.stats.count(*GET_EVENTS)
+    await clock.tick(120)
+    assert emulator.stats.count(*GET_EVENTS) == attempts
+    assert watch.counts["closed"] == 2
+    assert ours(caplog, logging.WARNING) == []
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_certificate_mismatch_opens_the_repair_issue_and_stops(
+    hass: HomeAssistant,
+    clock: Clock,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A new certificate on the hub opens the repair issue; nothing more is sent."""
+    coordinator = await setup_streaming(hass, watch, mock_config_entry)
+    await clock.tick(61)
+    emulator.rotate_certificate()
+    await watch.wait("closed", 2)
+    issue = issue_registry.async_get_issue(
+        DOMAIN, certificate_issue_id(mock_config_entry.entry_id)
+    )
+    assert issue is not None
+    assert issue.data is not None
+    assert issue.data["fingerprint"] == emulator.fingerprint
+    assert coordinator.stream._task is None or coordinator.stream._task.done()
+    await clock.tick(600)
+    assert watch.counts["closed"] == 2
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_rate_limited_handshake_waits_for_retry_after(
+    hass: HomeAssistant,
+    clock: Clock,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+    session: ClientSession,
+) -> None:
+    """A 429 on the handshake: no attempt (nor poll) before Retry-After."""
+    coordinator = await setup_streaming(hass, watch, mock_config_entry)
+    await clock.tick(61)
+    emulator.set_rate_limit(5)
+    # Another client of the same key spends the budget behind the governor's back.
+    other = HearthHubClient(
+        session, "127.0.0.1", ApiKeyAuth(API_KEY), port=emulator.port, ssl=False
+    )
+    for _ in range(5):
+        await other.async_get_info()
+    with pytest.raises(HearthRateLimitError) as refused:
+        await other.async_get_info()
+    retry_after = refused.value.retry_after
+    assert retry_after > 10
+    attempts = emulator.stats.count(*GET_EVENTS)
+    polls = emulator.stats.count(*GET_STATE)
+    emulator._hub_server.close_streams()
+    await watch.wait("closed", 2)
+    assert emulator.stats.count(*GET_EVENTS) == attempts + 1
+    assert emulator.stats.by_status[429] == 2
+    assert coordinator.governor.blocked_until >= dt_util.utcnow().timestamp() + 10
+
+    await clock.tick(retry_after - 1)
+    assert emulator.stats.count(*GET_EVENTS) == attempts + 1
+    assert emulator.stats.count(*GET_STATE) == polls
+    await clock.tick(2)
+    await watch.wait("opened", 2)
+    assert emulator.stats.count(*GET_EVENTS) == attempts + 2
+
+
+# Lifecycle
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_unload_reload_and_stop_close_the_stream(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Unload, reload and Home Assistant's stop leave no task and no error behind."""
+    coordinator = await setup_streaming(hass, watch, mock_config_entry)
+    task = coordinator.stream._task
+    assert task is not None
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    assert task.done()
+    assert not mock_config_entry._background_tasks
+    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
+
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await watch.wait("opened", 2)
+    coordinator = mock_config_entry.runtime_data
+    task = coordinator.stream._task
+    assert task is not None
+    assert len(mock_config_entry._background_tasks) == 1
+
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert task.cancelling()
+    await asyncio.wait([task])
+    assert not coordinator.stream.connected
+    assert ours(caplog, logging.WARNING) == []
+    assert ours(caplog, logging.ERROR) == []
+
+
+# Event storms
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_event_storm_of_a_large_hub(
+    hass: HomeAssistant, socket_enabled: None, watch: Watch
+) -> None:
+    """Every sensor of a 500-device hub drifts three times, all at once.
+
+    Each event wakes only its own device's entities, no event wakes them
+    all, and Home Assistant ends with every last reading, without a GET.
+    """
+    emulator = Emulator(
+        api_keys=[API_KEY],
+        devices=500,
+        drift_interval=0,
+        clock=lambda: dt_util.utcnow().timestamp(),
+        cloud_hubs=0,
+    )
+    await emulator.start(host="127.0.0.1", port=0, cloud_port=None)
+    try:
+        entry = hub_entry(emulator, title="Big Hub")
+        coordinator = await setup_streaming(hass, watch, entry)
+        emulator.reset_stats()
+        written = async_capture_events(hass, EVENT_STATE_CHANGED)
+        fanned_out: list[str] = []
+        coordinator.async_add_listener(lambda: fanned_out.append("all"))
+        expected: dict[DeviceKey, Device] = {}
+        for _ in range(3):
+            for device in emulator.drift():
+                key = (emulator.hub_id, device.id)
+                expected[key] = Device.from_dict(device.to_json())
+        last = key
+        applied: asyncio.Future[None] = hass.loop.create_future()
+
+        @callback
+        def _last_applied() -> None:
+            if coordinator.data.devices[last] == expected[last] and not applied.done():
+                applied.set_result(None)
+
+        coordinator.async_add_device_listener(last, _last_applied)
+        await applied
+        await hass.async_block_till_done()
+        assert len(expected) > 100
+        assert fanned_out == []
+        for device_key, device in expected.items():
+            assert coordinator.data.devices[device_key] == device
+        device_of = {
+            entity.entity_id: entity._key
+            for platform in ("sensor", "switch", "light")
+            for entity in hass.data["entity_components"][platform].entities
+            if isinstance(entity, HearthEntity)
+        }
+        writes = Counter(device_of[event.data["entity_id"]] for event in written)
+        # Only the drifted devices' entities were written, at most once per event.
+        assert set(writes) <= set(expected)
+        assert all(count <= 3 * 3 for count in writes.values())
+        assert emulator.stats.total == 0
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await emulator.stop()
