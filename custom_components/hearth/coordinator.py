@@ -164,6 +164,8 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         self._probe_useful = True
         #: The states of the last poll, to tell an unchanged (304) poll.
         self._fetched: dict[str, HubState] = {}
+        #: Whether events or commands changed the data since the last poll.
+        self._changed_since_fetch = False
         #: The devices that events changed (None: removed) during a poll.
         self._changed_while_fetching: dict[DeviceKey, Device | None] | None = None
         self._device_listeners: dict[DeviceKey, list[CALLBACK_TYPE]] = {}
@@ -249,14 +251,17 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
             )
         previous = self.data
         fetched, self._fetched = self._fetched, hubs
+        changed_since, self._changed_since_fetch = self._changed_since_fetch, False
         if (
             previous is not None
+            and not changed_since
             and hubs.keys() == fetched.keys()
             and all(hubs[hub_id] is fetched[hub_id] for hub_id in hubs)
         ):
             # Every hub answered 304 Not Modified: nothing to parse or write.
-            # Events since the last poll are in the data already.
             return previous
+        # After events, a 304 still gets the state it confirms: a hub that
+        # restarted can count its ETag up to the cached one again.
         data = HearthData.build(hubs)
         # An event read while the answer was on its way may be newer than
         # the answer; the stream delivers in order, so its last word stands.
@@ -507,6 +512,7 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
     def _set_device(self, key: DeviceKey, device: Device) -> None:
         """Swap in a device's new state and wake only its own entities."""
         self.data.devices[key] = device
+        self._changed_since_fetch = True
         if self._changed_while_fetching is not None:
             self._changed_while_fetching[key] = device
         if self.last_update_success and (listeners := self._device_listeners.get(key)):
@@ -592,6 +598,7 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
                 self._set_device(key, event.device)
             else:
                 data.devices[key] = event.device
+                self._changed_since_fetch = True
                 if self._changed_while_fetching is not None:
                     self._changed_while_fetching[key] = event.device
                 # New entities come through the listeners, as after a poll.
@@ -606,12 +613,14 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
             )
         if self.data.hubs[hub_id] != hub:
             self.data.hubs[hub_id] = hub
+            self._changed_since_fetch = True
             self._register_hub(dr.async_get(self.hass), hub)
 
     def _remove_device(self, key: DeviceKey) -> None:
         """Forget a device the hub removed, with its entities."""
         if self.data.devices.pop(key, None) is None:
             return
+        self._changed_since_fetch = True
         if self._changed_while_fetching is not None:
             self._changed_while_fetching[key] = None
         self._remove_device_entries([device_identifier(*key)])

@@ -8,6 +8,7 @@ loops, a binary WebSocket frame. All of it is real HTTP on 127.0.0.1.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from typing import Any, cast
 
@@ -329,6 +330,32 @@ async def test_events_stop_at_a_binary_frame(
     received = [event async for event in scripted.hub(session).async_events()]
     assert [event.type for event in received] == [EventType.DEVICE_STATE]
     assert scripted.seen[0].headers["Authorization"] == "Bearer scripted-key"
+
+
+async def test_events_wait_for_on_open(
+    scripted: ScriptedServer, session: ClientSession
+) -> None:
+    """``on_open`` runs once the socket is open; what arrives meanwhile waits for it."""
+    order: list[str] = []
+
+    async def events(request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "device_state", "device": LIGHT})
+        await socket.close()
+        return socket
+
+    async def on_open() -> None:
+        order.append("opened")
+        # The server's message is already on its way; it is not read yet.
+        await asyncio.sleep(0.05)
+        order.append("read the state")
+
+    scripted.route("GET", "/api/v1/events", events)
+    order.extend(
+        [event.type async for event in scripted.hub(session).async_events(on_open)]
+    )
+    assert order == ["opened", "read the state", EventType.DEVICE_STATE]
 
 
 async def test_events_refused_handshake(

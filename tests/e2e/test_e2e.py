@@ -320,7 +320,8 @@ def test_automation_acts_on_a_sensor(
 def test_hub_failure_and_recovery(integration: Integration) -> None:
     """A hub that goes away makes the entities unavailable; they recover when it returns.
 
-    The integration logs exactly one line for each: the error, then the recovery.
+    The integration logs exactly one line for each: the error, then the
+    recovery, for polling and for the event stream.
     """
     hass, emulator = integration.hass, integration.emulator
     fingerprint = emulator.admin_json("GET", "/admin")["fingerprint"]
@@ -351,19 +352,22 @@ def test_hub_failure_and_recovery(integration: Integration) -> None:
     )
     recovered = time.monotonic() - back
 
-    def two_lines() -> list[dict[str, str]] | None:
+    def four_lines() -> list[dict[str, str]] | None:
         records = integration.hearth_log(log_start)
-        return records if len(records) >= 2 else None
+        return records if len(records) >= 4 else None
 
-    records = wait_for(two_lines, "the integration's log lines", timeout=10)
-    summary = [(r["level"], r["message"].splitlines()[0]) for r in records]
-    assert len(records) == 2, summary
-    assert records[0]["level"] == "ERROR", summary
-    assert records[0]["message"].startswith("Error fetching Hearth Hearth Hub data"), (
-        summary
-    )
-    assert records[1]["level"] == "INFO", summary
-    assert records[1]["message"] == "Fetching Hearth Hearth Hub data recovered", summary
+    records = wait_for(four_lines, "the integration's log lines", timeout=30)
+    summary = sorted((r["level"], r["message"].splitlines()[0]) for r in records)
+    assert len(records) == 4, summary
+    # Polling: the error, then the recovery. The event stream: lost, then back
+    # (in either order with the polls: whichever notices first).
+    assert [level for level, _ in summary] == ["ERROR", "INFO", "INFO", "WARNING"]
+    assert summary[0][1].startswith("Error fetching Hearth Hearth Hub data"), summary
+    assert {message for _, message in summary[1:3]} == {
+        "Fetching Hearth Hearth Hub data recovered",
+        "The event stream of Hearth Hub is back",
+    }, summary
+    assert summary[3][1].startswith("The event stream of Hearth Hub is down"), summary
     assert integration.entry_state() == "loaded"
     print(  # noqa: T201 - timings for the report (pytest -s)
         f"unavailable after {went_away:.1f} s, recovered {recovered:.1f} s after restart"
@@ -424,7 +428,9 @@ def test_rate_limit_is_never_exceeded(integration: Integration) -> None:
     assert stats["rate_limited"] == 0, stats
     assert not unavailable, unavailable
     assert accepted, refused
-    assert polls >= 2, stats
+    # The event stream kept the state current, with polls only as a safety net.
+    hub_on = emulator.device("switch-2")["state"]["on"]
+    assert hass.state(plug)["state"] == ("on" if hub_on else "off")
     assert stats["total"] <= RATE_LIMIT * (RATE_TEST_SECONDS / 60 + 1), stats
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from contextlib import contextmanager
 import logging
+from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession
@@ -240,6 +241,25 @@ async def setup_streaming(
     await watch.wait("opened", 1)
     assert coordinator.stream.connected
     return coordinator
+
+
+async def stop_hub(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+) -> None:
+    """Stop the emulator while Home Assistant still holds connections to it.
+
+    Stopping waits up to two seconds of the loop clock for them, so the
+    clock moves on a second at a time until it is done.
+    """
+    stopping = hass.async_create_background_task(emulator.stop(), "stop the hub")
+    for _ in range(5):
+        for _ in range(100):
+            if stopping.done():
+                break
+            await asyncio.sleep(0)
+        freezer.tick(1)
+        async_fire_time_changed_exact(hass)
+    await stopping
 
 
 def ours(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
@@ -481,6 +501,58 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
         for record in caplog.records
         if record.name.startswith(LOGGER_NAME)
     )
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_resync_after_a_hub_restart_shows_its_state(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    session: ClientSession,
+    socket_enabled: None,
+    tmp_path: Path,
+    watch: Watch,
+) -> None:
+    """A restarted hub counts its ETag from the start again; the resync is right.
+
+    Home Assistant last read /state at setup; since then only events came. The
+    restarted hub forgot what changed, and its ETag is the one read at setup:
+    the resync gets 304, and must show the state that 304 confirms.
+    """
+    files = (tmp_path / "cert.pem", tmp_path / "key.pem")
+
+    def _hub() -> Emulator:
+        return Emulator(
+            api_keys=[API_KEY],
+            drift_interval=0,
+            clock=lambda: dt_util.utcnow().timestamp(),
+            cloud_hubs=0,
+            certificate_files=files,
+        )
+
+    first = _hub()
+    await first.start(host="127.0.0.1", port=0, cloud_port=None)
+    try:
+        entry = hub_entry(first)
+        coordinator = await setup_streaming(hass, watch, entry)
+        coordinator.stream.random = UpperJitter()  # type: ignore[assignment]
+        on = await changed_to(hass, SWITCH, lambda state: state == STATE_ON)
+        first.set_state("switch-1", on=True)
+        await on()
+    finally:
+        await stop_hub(hass, freezer, first)
+    await watch.wait("closed", 2)
+    second = _hub()
+    await second.start(host="127.0.0.1", port=first.port, cloud_port=None)
+    try:
+        clock = Clock(hass, freezer, second, session)
+        while watch.counts["opened"] < 2:
+            await clock.tick(1)
+        assert second.stats.by_status[304] >= 1
+        assert second.stats.by_status[200] == 0
+        assert state_of(hass, SWITCH) == STATE_OFF
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await second.stop()
 
 
 # Failures that need the user

@@ -131,6 +131,20 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def _unreachable(url: URL, err: ClientConnectorError) -> HearthConnectionError:
+    """Say which address could not be reached, and why.
+
+    str(err) would show the ssl= object's repr.
+    """
+    code = err.os_error.errno
+    reason = (
+        os.strerror(code)
+        if code and code > 0
+        else err.os_error.strerror or type(err.os_error).__name__
+    )
+    return HearthConnectionError(f"Cannot reach {url.host}:{url.port}: {reason}")
+
+
 @dataclass(slots=True)
 class _Response:
     """What the funnel hands back to the public methods."""
@@ -238,16 +252,7 @@ class _HearthApi:
                 f"The answer from {url.host} was cut off"
             ) from err
         except ClientConnectorError as err:
-            # str(err) would show the ssl= object's repr; say what failed.
-            code = err.os_error.errno
-            reason = (
-                os.strerror(code)
-                if code and code > 0
-                else err.os_error.strerror or type(err.os_error).__name__
-            )
-            raise HearthConnectionError(
-                f"Cannot reach {url.host}:{url.port}: {reason}"
-            ) from err
+            raise _unreachable(url, err) from err
         except (ClientError, OSError) as err:
             raise HearthConnectionError(f"Cannot reach {url.host}: {err}") from err
 
@@ -375,6 +380,8 @@ class _HearthApi:
             raise HearthCertificateError(
                 f"The certificate of {url.host} is not trusted"
             ) from err
+        except ClientConnectorError as err:
+            raise _unreachable(url, err) from err
         except WSServerHandshakeError as err:
             # Raised below, outside this block: the aiohttp error carries the
             # request's headers, and with them the credential, so it must not

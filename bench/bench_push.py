@@ -1,0 +1,382 @@
+"""Benchmark of the event stream: latency, CPU per event, event rate, requests.
+
+Run with ``scripts/bench`` (or ``pytest bench/bench_push.py -s``). It reports
+figures and asserts only what must hold on any machine: events arrive with
+no GET, and while the stream is healthy polling is the safety poll.
+
+The emulator runs in a subprocess, so its CPU time is not Home Assistant's.
+Changes are asked for from a worker thread (the admin API), so the main
+thread's CPU time is the integration's and Home Assistant's alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Iterator
+import contextlib
+import json
+import ssl
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+import urllib.request
+
+import aiohttp
+from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.hearth.api import Event
+from custom_components.hearth.const import (
+    CERTIFICATE_MODE_PIN,
+    CONF_CERTIFICATE_MODE,
+    CONF_FINGERPRINT,
+    DOMAIN,
+)
+from custom_components.hearth.coordinator import DeviceKey, HearthCoordinator
+from emulator import Emulator
+
+from .bench_integration import API_KEY, _free_port
+
+#: Single-device changes per hub size, for latency and CPU.
+CHANGES = 200
+#: Event rates tried for the sustained-rate figure (events per second).
+RATES = (250, 500, 1000, 2000, 4000)
+RATE_SECONDS = 4.0
+SIZES = (10, 500)
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@contextlib.contextmanager
+def _hub(devices: int) -> Iterator[tuple[int, str]]:
+    """Run ``python -m emulator --devices N``; yield its port and fingerprint."""
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            f"--port={port}",
+            f"--cloud-port={_free_port()}",
+            f"--api-key={API_KEY}",
+            f"--devices={devices}",
+            "--drift-interval=0",
+            "--log-level=WARNING",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    fingerprint = ""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.strip().startswith("Fingerprint"):
+            fingerprint = line.split()[-1]
+        if fingerprint and "Ctrl+C" in line:
+            break
+    try:
+        yield port, fingerprint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+class Admin:
+    """The emulator's admin API, called from a worker thread."""
+
+    def __init__(self, port: int) -> None:
+        """Talk to the emulator on ``port`` (its certificate is self-signed)."""
+        self.base = f"https://127.0.0.1:{port}/admin"
+        self.context = ssl.create_default_context()
+        self.context.check_hostname = False
+        self.context.verify_mode = ssl.CERT_NONE
+
+    def call(self, method: str, path: str, body: object = None) -> Any:
+        """Call the admin API; return its JSON answer."""
+        request = urllib.request.Request(  # noqa: S310 - https to loopback
+            f"{self.base}{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, context=self.context) as answer:  # noqa: S310
+            content = answer.read()
+        return json.loads(content) if content else None
+
+
+async def _in_thread(hass: HomeAssistant, job: Callable[[], None]) -> None:
+    await hass.async_add_executor_job(job)
+
+
+async def _setup(hass: HomeAssistant, port: int, fingerprint: str) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Bench hub",
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: port,
+            CONF_API_KEY: API_KEY,
+            CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
+            CONF_FINGERPRINT: fingerprint,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    admin = Admin(port)
+
+    def _stream_open() -> None:
+        deadline = time.perf_counter() + 30
+        while admin.call("GET", "")["event_streams"] < 1:
+            assert time.perf_counter() < deadline, "the event stream did not open"
+            time.sleep(0.05)
+
+    await _in_thread(hass, _stream_open)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def _single_changes(
+    hass: HomeAssistant, coordinator: HearthCoordinator, admin: Admin
+) -> tuple[list[float], float, float]:
+    """Change one device at a time; return latencies (ms) and CPU per event (ms).
+
+    CPU is the main thread's: once for the whole path (socket, decode,
+    apply, state write) over the run, once for applying alone.
+    """
+    hub_id = next(iter(coordinator.data.hubs))
+    key: DeviceKey = next(
+        k
+        for k, d in coordinator.data.devices.items()
+        if d.kind == "switch" and d.online
+    )
+    applied: list[float] = []
+    apply_cpu: list[float] = []
+    apply = coordinator.async_apply_event
+
+    @callback
+    def _timed_apply(hub_id: str, event: Event) -> None:
+        start = time.thread_time()
+        apply(hub_id, event)
+        apply_cpu.append(time.thread_time() - start)
+
+    coordinator.async_apply_event = _timed_apply  # type: ignore[method-assign]
+    remove = coordinator.async_add_device_listener(
+        key, lambda: applied.append(time.perf_counter())
+    )
+    sent: list[float] = []
+
+    def _send_all() -> None:
+        for step in range(CHANGES):
+            sent.append(time.perf_counter())
+            admin.call("PATCH", f"/devices/{key[1]}", {"state": {"on": step % 2 == 0}})
+            while len(applied) <= step:
+                time.sleep(0.0005)
+            time.sleep(0.005)
+
+    cpu_start = time.thread_time()
+    await _in_thread(hass, _send_all)
+    cpu_total = time.thread_time() - cpu_start
+    remove()
+    coordinator.async_apply_event = apply  # type: ignore[method-assign]
+    assert hub_id
+    latencies = [(a - s) * 1000 for s, a in zip(sent, applied, strict=False)]
+    return (
+        latencies,
+        cpu_total / CHANGES * 1000,
+        statistics.median(apply_cpu) * 1000,
+    )
+
+
+async def _sustained_rate(
+    hass: HomeAssistant, coordinator: HearthCoordinator, admin: Admin
+) -> list[tuple[int, float, float]]:
+    """Drift every sensor at once, at rising rates; return (rate, p50, p99) in ms.
+
+    One drift changes every sensor of the hub: a burst of events. The latency
+    of a burst is until its last event is applied, so it is the worst of its
+    events.
+    """
+    changed = admin.call("POST", "/drift")
+    assert isinstance(changed, list)
+    per_drift = len(changed)
+    marker: DeviceKey = (
+        next(iter(coordinator.data.hubs)),
+        str(changed[-1]["id"]),
+    )
+    results: list[tuple[int, float, float]] = []
+    for rate in RATES:
+        drifts = max(2, round(rate * RATE_SECONDS / per_drift))
+        latencies = await _bursts(hass, coordinator, admin, marker, drifts)
+        results.append(
+            (
+                round(per_drift * drifts / RATE_SECONDS),
+                statistics.median(latencies),
+                _quantile(latencies, 0.99),
+            )
+        )
+    return results
+
+
+async def _bursts(
+    hass: HomeAssistant,
+    coordinator: HearthCoordinator,
+    admin: Admin,
+    marker: DeviceKey,
+    drifts: int,
+) -> list[float]:
+    """Drift ``drifts`` times evenly over RATE_SECONDS; return burst latencies (ms)."""
+    interval = RATE_SECONDS / drifts
+    applied: list[float] = []
+    sent: list[float] = []
+    remove = coordinator.async_add_device_listener(
+        marker, lambda: applied.append(time.perf_counter())
+    )
+
+    def _drive() -> None:
+        start = time.perf_counter()
+        for index in range(drifts):
+            delay = start + index * interval - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            sent.append(time.perf_counter())
+            admin.call("POST", "/drift")
+        deadline = time.perf_counter() + 10
+        while len(applied) < drifts and time.perf_counter() < deadline:
+            time.sleep(0.01)
+
+    await _in_thread(hass, _drive)
+    remove()
+    latencies = [(a - s) * 1000 for s, a in zip(sent, applied, strict=False)]
+    if len(applied) < drifts:
+        latencies.append(float("inf"))
+    return latencies
+
+
+@pytest.fixture
+def bench_sockets(socket_enabled: None) -> None:
+    """Allow sockets (the emulator and the admin API on loopback)."""
+
+
+@pytest.mark.usefixtures("bench_sockets", "enable_custom_integrations")
+async def test_benchmark_push(hass: HomeAssistant) -> None:
+    """Latency and CPU per event at 10 and 500 devices; the sustained event rate."""
+    rows: list[tuple[str, str]] = []
+    for size in SIZES:
+        with _hub(size) as (port, fingerprint):
+            entry = await _setup(hass, port, fingerprint)
+            coordinator: HearthCoordinator = entry.runtime_data
+            admin = Admin(port)
+            before = admin.call("GET", "/stats")
+            latencies, cpu_event, cpu_apply = await _single_changes(
+                hass, coordinator, admin
+            )
+            after = admin.call("GET", "/stats")
+            assert isinstance(before, dict)
+            assert isinstance(after, dict)
+            assert after["by_route"].get("GET /api/v1/state", 0) == before[
+                "by_route"
+            ].get("GET /api/v1/state", 0)
+            rows += [
+                (
+                    f"{size} devices: change → HA state",
+                    f"p50 {statistics.median(latencies):.2f} ms, "
+                    f"p99 {_quantile(latencies, 0.99):.2f} ms ({len(latencies)} changes)",
+                ),
+                (
+                    f"{size} devices: main-thread CPU per event",
+                    f"{cpu_event:.3f} ms in all (read, decode, apply, write; "
+                    f"the admin calls run in another thread); "
+                    f"applying alone median {cpu_apply:.3f} ms",
+                ),
+            ]
+            if size == max(SIZES):
+                for rate, p50, p99 in await _sustained_rate(hass, coordinator, admin):
+                    rows.append(
+                        (
+                            f"{size} devices: {rate} events/s sustained",
+                            f"burst latency p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+                        )
+                    )
+            assert await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+    width = max(len(name) for name, _ in rows)
+    with contextlib.suppress(Exception):
+        sys.stdout.write("\n" + "\n".join(f"{n:<{width}}  {v}" for n, v in rows) + "\n")
+
+
+@pytest.fixture
+async def in_process_hub(socket_enabled: None) -> AsyncGenerator[Emulator]:
+    """Run the emulator in this loop, on HA's clock, so frozen time applies."""
+    emulator = Emulator(
+        api_keys=[API_KEY],
+        devices=500,
+        drift_interval=0,
+        clock=lambda: dt_util.utcnow().timestamp(),
+        cloud_hubs=0,
+    )
+    await emulator.start(host="127.0.0.1", port=0, cloud_port=None)
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.mark.freeze_time("2025-01-01 00:00:00+00:00")
+@pytest.mark.usefixtures("enable_custom_integrations")
+async def test_requests_per_hour_while_the_stream_is_healthy(
+    hass: HomeAssistant, freezer: object, in_process_hub: Emulator
+) -> None:
+    """One simulated hour with the stream open: count the hub's requests."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Bench hub",
+        unique_id=in_process_hub.hub_id,
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: in_process_hub.port,
+            CONF_API_KEY: API_KEY,
+            CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
+            CONF_FINGERPRINT: in_process_hub.fingerprint,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator: HearthCoordinator = entry.runtime_data
+    while not coordinator.stream.connected or in_process_hub.stats.total < 2:
+        await hass.async_block_till_done()
+        await _yield_io(in_process_hub)
+    in_process_hub.reset_stats()
+    for _ in range(3600 // 10):
+        freezer.tick(10)  # type: ignore[attr-defined]
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        await _yield_io(in_process_hub)
+    stats = in_process_hub.stats
+    by_route = dict(stats.by_route)
+    with contextlib.suppress(Exception):
+        sys.stdout.write(
+            f"\nhub requests in one hour with the stream healthy: {stats.total} "
+            f"({by_route})\n"
+        )
+    assert coordinator.stream.connected
+    assert stats.total <= 15
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def _yield_io(emulator: Emulator) -> None:
+    """Let socket I/O through: a round trip to the emulator's admin API."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{emulator.hub_url}/admin", ssl=False) as answer,
+    ):
+        await answer.read()
