@@ -91,8 +91,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> bo
         entry.add_update_listener(partial(_async_entry_updated, dict(entry.options)))
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    if cloud_source is None:
-        coordinator.async_start_push()
+    coordinator.async_start_push()
     return True
 
 

@@ -9,7 +9,7 @@ local entry only, so that it never shows up twice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 from http import HTTPStatus
@@ -35,6 +35,7 @@ from .api import (
     CloudHub,
     Device,
     DeviceCommand,
+    Event,
     HearthAuthenticationError,
     HearthCloudClient,
     HearthConnectionError,
@@ -59,6 +60,7 @@ from .const import (
     TOKEN_REFRESH_TIMEOUT,
 )
 from .coordinator import HearthCoordinator
+from .source import OnOpen
 
 #: The code of the errors raised when the token endpoint refused a refresh.
 REFRESH_REFUSED = "refresh_refused"
@@ -272,6 +274,36 @@ class CloudSource:
                     raise
         previous = self._last.get(hub.id)
         return None if previous is None else _offline(previous)
+
+    async def async_events(self, on_open: OnOpen) -> AsyncIterator[tuple[str, Event]]:
+        """Yield the events of the account's hubs, except the locally served ones.
+
+        A token refused at the handshake is refreshed and the handshake tried
+        once more. When the cloud ends the stream because its token expired,
+        the token is dropped, so that the next connection gets a fresh one,
+        and HearthTokenExpiredError tells the caller to reconnect at once.
+        """
+        opened = False
+
+        async def _opened() -> None:
+            nonlocal opened
+            opened = True
+            await on_open()
+
+        for last_try in (False, True):
+            try:
+                async for event in self.client.async_events(_opened):
+                    if event.hub_id not in self.skipped:
+                        yield event.hub_id, event
+            except HearthAuthenticationError as err:
+                if err.code == REFRESH_REFUSED:
+                    raise
+                self._tokens.async_expire(self._token)
+                if opened or last_try:
+                    raise
+                LOGGER.debug("Hearth Cloud refused the access token; refreshing it")
+                continue
+            return
 
     async def async_command(
         self, hub_id: str, device_id: str, command: DeviceCommand

@@ -1,7 +1,8 @@
 """The event stream of a config entry: changes reach Home Assistant at once.
 
 The coordinator owns one :class:`EventStream`. It keeps the source's event
-stream open (a local hub's ``/events``), reads the full state once each time
+stream open (a local hub's ``/events``, or the cloud's ``/v1/events`` for
+every hub of an account), reads the full state once each time
 the stream opens (the stream has no replay), hands every event to the
 coordinator, and reopens a lost stream with capped, jittered exponential
 backoff. While the stream is open, polls are only a slow safety net; while it
@@ -24,6 +25,7 @@ from .api import (
     HearthError,
     HearthForbiddenError,
     HearthRateLimitError,
+    HearthTokenExpiredError,
 )
 from .const import LOGGER, STREAM_MAX_BACKOFF, STREAM_MIN_BACKOFF, STREAM_STABLE_AFTER
 
@@ -113,6 +115,11 @@ class EventStream:
                 ):
                     coordinator.async_apply_event(hub_id, event)
             except _REFUSED as err:
+                if isinstance(err, HearthTokenExpiredError) and self.connected:
+                    # The cloud ends a stream when its token expires; the
+                    # source dropped the token, and a fresh one opens it again.
+                    self._closed(None, renewed=True)
+                    continue
                 self._closed(err, refused=True)
                 coordinator.async_stream_refused(err)
                 return
@@ -158,12 +165,24 @@ class EventStream:
         self._coordinator.async_push_changed()
         await self._coordinator.async_refresh()
 
-    def _closed(self, err: HearthError | None, *, refused: bool = False) -> None:
-        """Record the end of a stream or of a failed attempt."""
+    def _closed(
+        self,
+        err: HearthError | None,
+        *,
+        refused: bool = False,
+        renewed: bool = False,
+    ) -> None:
+        """Record the end of a stream or of a failed attempt.
+
+        ``renewed``: the server ended the stream for a new token; reconnect
+        at once, as after a long healthy stream.
+        """
         self._end_count()
         opened_at, self._opened_at = self._opened_at, None
         was_connected, self.connected = self.connected, False
-        if opened_at is not None and _now() - opened_at >= STREAM_STABLE_AFTER:
+        if renewed or (
+            opened_at is not None and _now() - opened_at >= STREAM_STABLE_AFTER
+        ):
             self.failures = 0
         else:
             self.failures += 1

@@ -57,11 +57,19 @@ from custom_components.hearth.entity import HearthEntity
 from custom_components.hearth.stream import EventStream
 from emulator import Emulator
 from tests.conftest import API_KEY
-from tests.integration.helpers import GET_STATE, hub_entry, setup_entry, state_of
+from tests.integration.helpers import (
+    GET_STATE,
+    POST_TOKEN,
+    account_entry,
+    hub_entry,
+    setup_entry,
+    state_of,
+)
 
 pytestmark = pytest.mark.freeze_time("2025-01-01 00:00:00+00:00")
 
 GET_EVENTS = ("GET", "/api/v1/events")
+GET_CLOUD_EVENTS = ("GET", "/v1/events")
 SWITCH = "switch.porch_switch"
 LIGHT = "light.hallway_light"
 TEMPERATURE = "sensor.living_room_climate_temperature"
@@ -414,7 +422,7 @@ async def test_resync_after_connect_and_each_reconnect(
 
     # A healthy stream that the hub ends is reopened at once, without a word.
     await clock.tick(61)
-    emulator._hub_server.close_streams()
+    emulator._hub_server.streams.force_close()
     await watch.wait("opened", 2)
     assert emulator.stats.count(*GET_EVENTS) == 2
     assert emulator.stats.count(*GET_STATE) == 3
@@ -462,7 +470,7 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
     coordinator.stream.random = UpperJitter()  # type: ignore[assignment]
     await clock.tick(61)
     emulator.add_fault("server_error", path="/api/v1/events")
-    emulator._hub_server.close_streams()
+    emulator._hub_server.streams.force_close()
     # The stream ends, and reopening it at once fails.
     await watch.wait("closed", 2)
     assert not coordinator.stream.connected
@@ -633,7 +641,7 @@ async def test_rate_limited_handshake_waits_for_retry_after(
     assert retry_after > 10
     attempts = emulator.stats.count(*GET_EVENTS)
     polls = emulator.stats.count(*GET_STATE)
-    emulator._hub_server.close_streams()
+    emulator._hub_server.streams.force_close()
     await watch.wait("closed", 2)
     assert emulator.stats.count(*GET_EVENTS) == attempts + 1
     assert emulator.stats.by_status[429] == 2
@@ -645,6 +653,119 @@ async def test_rate_limited_handshake_waits_for_retry_after(
     await clock.tick(2)
     await watch.wait("opened", 2)
     assert emulator.stats.count(*GET_EVENTS) == attempts + 2
+
+
+# Hearth Cloud
+
+
+def cloud_entity(
+    entity_registry: er.EntityRegistry, hub_id: str, device_id: str
+) -> str:
+    """Return the entity of a device behind a cloud hub."""
+    return next(
+        entry.entity_id
+        for entry in entity_registry.entities.values()
+        if entry.platform == DOMAIN
+        and entry.unique_id.startswith(f"{hub_id}_{device_id}_")
+    )
+
+
+@pytest.mark.usefixtures("credentials", "restrict_platforms")
+async def test_cloud_events_apply_and_skip_locally_served_hubs(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    watch: Watch,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The account's stream updates its hubs with no request.
+
+    The local hub's events are left to the local entry.
+    """
+    await setup_streaming(hass, watch, hub_entry(emulator))
+    cloud = await setup_entry(hass, account_entry(emulator))
+    await watch.wait("opened", 2)
+    (hub_id,) = set(emulator.account.hubs) - {emulator.hub_id}
+    assert set(cloud.data.hubs) == {hub_id}
+    home = emulator.cloud_hub(hub_id).home
+    device_id = next(d.id for d in home.devices.values() if d.kind == "switch")
+    entity_id = cloud_entity(entity_registry, hub_id, device_id)
+    emulator.reset_stats()
+    fanned_out: list[str] = []
+    cloud.async_add_listener(lambda: fanned_out.append("all"))
+
+    target = STATE_OFF if home.devices[device_id].state.on else STATE_ON
+    flipped = await changed_to(hass, entity_id, lambda state: state == target)
+    home.set_state(device_id, {"on": target == STATE_ON})
+    await flipped()
+    local_on = await changed_to(hass, SWITCH, lambda state: state == STATE_ON)
+    emulator.set_state("switch-1", on=True)
+    await local_on()
+    await hass.async_block_till_done()
+    assert emulator.stats.total == 0
+    assert fanned_out == []
+    assert set(cloud.data.hubs) == {hub_id}
+
+
+@pytest.mark.usefixtures("credentials", "restrict_platforms")
+async def test_cloud_token_expiry_renews_the_stream_quietly(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    watch: Watch,
+    caplog: pytest.LogCaptureFixture,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The cloud closes the stream when its token expires.
+
+    A fresh token, a new stream, a resync, and not a line in the log.
+    """
+    cloud = await setup_entry(hass, account_entry(emulator))
+    await watch.wait("opened", 1)
+    tokens = emulator.stats.count(*POST_TOKEN)
+    streams = emulator.stats.count(*GET_CLOUD_EVENTS)
+    emulator.expire_tokens()
+    await watch.wait("opened", 2)
+    assert emulator.stats.count(*POST_TOKEN) == tokens + 1
+    assert emulator.stats.count(*GET_CLOUD_EVENTS) == streams + 1
+    assert cloud.stream.connected
+    assert ours(caplog, logging.INFO) == []
+    assert ours(caplog, logging.WARNING) == []
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+    (hub_id,) = set(emulator.account.hubs) - {emulator.hub_id}
+    home = emulator.cloud_hub(hub_id).home
+    device_id = next(d.id for d in home.devices.values() if d.kind == "switch")
+    target = STATE_OFF if home.devices[device_id].state.on else STATE_ON
+    flipped = await changed_to(
+        hass,
+        cloud_entity(entity_registry, hub_id, device_id),
+        lambda state: state == target,
+    )
+    home.set_state(device_id, {"on": target == STATE_ON})
+    await flipped()
+
+
+@pytest.mark.usefixtures("credentials", "restrict_platforms")
+async def test_cloud_refused_refresh_starts_reauth(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    watch: Watch,
+    clock: Clock,
+) -> None:
+    """A token the cloud refuses even after a refresh asks for a new sign-in."""
+    cloud = await setup_entry(hass, account_entry(emulator))
+    await watch.wait("opened", 1)
+    await clock.tick(61)
+    tokens = emulator.stats.count(*POST_TOKEN)
+    emulator.add_fault("server_error", status=401, path="/v1/events")
+    emulator._cloud_server.streams.force_close()
+    await watch.wait("closed", 2)
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert not cloud.stream.connected
+    # One refresh and one more try before giving up.
+    assert emulator.stats.count(*POST_TOKEN) == tokens + 1
+    assert emulator.stats.count(*GET_CLOUD_EVENTS) == 3
 
 
 # Lifecycle

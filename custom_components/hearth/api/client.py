@@ -520,7 +520,9 @@ class HearthCloudClient(_HearthApi):
         """Change a device's state through the cloud; return its new state."""
         return await self._patch_device(f"hubs/{hub_id}/devices/{device_id}", command)
 
-    def async_events(self) -> AsyncGenerator[CloudEvent]:
+    def async_events(
+        self, on_open: Callable[[], Awaitable[None]] | None = None
+    ) -> AsyncGenerator[CloudEvent]:
         """Yield the events of every hub of the account from ``/v1/events``.
 
         Each :class:`CloudEvent` names its hub in ``hub_id``. The stream has
@@ -532,6 +534,6 @@ class HearthCloudClient(_HearthApi):
         A token refused at the handshake raises HearthAuthenticationError (or
         HearthForbiddenError without ``devices:read``), a 429 at the handshake
         HearthRateLimitError with ``retry_after``. Any other close by the
-        cloud ends the generator.
+        cloud ends the generator. ``on_open`` is awaited as for a hub.
         """
-        return self._events("events", CloudEvent)
+        return self._events("events", CloudEvent, on_open)
