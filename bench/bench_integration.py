@@ -43,9 +43,9 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def hub(socket_enabled: None) -> Iterator[tuple[int, str]]:
-    """Start ``python -m emulator --devices 500``; yield its port and fingerprint."""
+@contextlib.contextmanager
+def emulator_process(devices: int) -> Iterator[tuple[int, str]]:
+    """Run ``python -m emulator --devices N``; yield its port and fingerprint."""
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603
         [
@@ -55,8 +55,10 @@ def hub(socket_enabled: None) -> Iterator[tuple[int, str]]:
             f"--port={port}",
             f"--cloud-port={_free_port()}",
             f"--api-key={API_KEY}",
-            f"--devices={DEVICES}",
+            f"--devices={devices}",
             "--drift-interval=0",
+            # Nobody reads the pipe after the banner: keep it from filling up.
+            "--log-level=WARNING",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -74,6 +76,13 @@ def hub(socket_enabled: None) -> Iterator[tuple[int, str]]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def hub(socket_enabled: None) -> Iterator[tuple[int, str]]:
+    """Start ``python -m emulator --devices 500``; yield its port and fingerprint."""
+    with emulator_process(DEVICES) as running:
+        yield running
 
 
 async def _admin(port: int, path: str) -> dict[str, object]:

@@ -11,12 +11,11 @@ thread's CPU time is the integration's and Home Assistant's alone.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable
 import contextlib
 import json
 import ssl
 import statistics
-import subprocess
 import sys
 import time
 from typing import Any
@@ -42,7 +41,7 @@ from custom_components.hearth.const import (
 from custom_components.hearth.coordinator import DeviceKey, HearthCoordinator
 from emulator import Emulator
 
-from .bench_integration import API_KEY, _free_port
+from .bench_integration import API_KEY, emulator_process
 
 #: Single-device changes per hub size, for latency and CPU.
 CHANGES = 200
@@ -55,40 +54,6 @@ SIZES = (10, 500)
 def _quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-@contextlib.contextmanager
-def _hub(devices: int) -> Iterator[tuple[int, str]]:
-    """Run ``python -m emulator --devices N``; yield its port and fingerprint."""
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "emulator",
-            f"--port={port}",
-            f"--cloud-port={_free_port()}",
-            f"--api-key={API_KEY}",
-            f"--devices={devices}",
-            "--drift-interval=0",
-            "--log-level=WARNING",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    fingerprint = ""
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.strip().startswith("Fingerprint"):
-            fingerprint = line.split()[-1]
-        if fingerprint and "Ctrl+C" in line:
-            break
-    try:
-        yield port, fingerprint
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 class Admin:
@@ -273,7 +238,7 @@ async def test_benchmark_push(hass: HomeAssistant) -> None:
     """Latency and CPU per event at 10 and 500 devices; the sustained event rate."""
     rows: list[tuple[str, str]] = []
     for size in SIZES:
-        with _hub(size) as (port, fingerprint):
+        with emulator_process(size) as (port, fingerprint):
             entry = await _setup(hass, port, fingerprint)
             coordinator: HearthCoordinator = entry.runtime_data
             admin = Admin(port)
