@@ -101,13 +101,9 @@ async def _state_requests(port: int) -> int:
     return int(routes.get("GET /api/v1/state", 0))
 
 
-@pytest.fixture
-async def setup(
-    hass: HomeAssistant, enable_custom_integrations: None, hub: tuple[int, str]
-) -> AsyncGenerator[tuple[MockConfigEntry, float]]:
-    """Set up the integration; yield the entry and the setup time."""
-    port, fingerprint = hub
-    entry = MockConfigEntry(
+def bench_entry(port: int, fingerprint: str | None) -> MockConfigEntry:
+    """Return a config entry for the emulated hub on ``port``, its certificate pinned."""
+    return MockConfigEntry(
         domain=DOMAIN,
         title="Bench hub",
         data={
@@ -118,6 +114,14 @@ async def setup(
             CONF_FINGERPRINT: fingerprint,
         },
     )
+
+
+@pytest.fixture
+async def setup(
+    hass: HomeAssistant, enable_custom_integrations: None, hub: tuple[int, str]
+) -> AsyncGenerator[tuple[MockConfigEntry, float]]:
+    """Set up the integration; yield the entry and the setup time."""
+    entry = bench_entry(*hub)
     entry.add_to_hass(hass)
     start = time.perf_counter()
     assert await hass.config_entries.async_setup(entry.entry_id)

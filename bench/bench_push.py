@@ -23,7 +23,6 @@ from typing import Any
 import urllib.request
 
 import aiohttp
-from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 import pytest
@@ -33,16 +32,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.hearth.api import Event
-from custom_components.hearth.const import (
-    CERTIFICATE_MODE_PIN,
-    CONF_CERTIFICATE_MODE,
-    CONF_FINGERPRINT,
-    DOMAIN,
-)
 from custom_components.hearth.coordinator import DeviceKey, HearthCoordinator
 from emulator import Emulator
 
-from .bench_integration import API_KEY, emulator_process
+from .bench_integration import API_KEY, bench_entry, emulator_process
 
 #: Single-device changes per hub size, for latency and CPU.
 CHANGES = 200
@@ -85,17 +78,7 @@ async def _in_thread(hass: HomeAssistant, job: Callable[[], None]) -> None:
 
 
 async def _setup(hass: HomeAssistant, port: int, fingerprint: str) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Bench hub",
-        data={
-            CONF_HOST: "127.0.0.1",
-            CONF_PORT: port,
-            CONF_API_KEY: API_KEY,
-            CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
-            CONF_FINGERPRINT: fingerprint,
-        },
-    )
+    entry = bench_entry(port, fingerprint)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -322,18 +305,7 @@ async def test_requests_per_hour_while_the_stream_is_healthy(
     hass: HomeAssistant, freezer: object, in_process_hub: Emulator
 ) -> None:
     """One simulated hour with the stream open: count the hub's requests."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Bench hub",
-        unique_id=in_process_hub.hub_id,
-        data={
-            CONF_HOST: "127.0.0.1",
-            CONF_PORT: in_process_hub.port,
-            CONF_API_KEY: API_KEY,
-            CONF_CERTIFICATE_MODE: CERTIFICATE_MODE_PIN,
-            CONF_FINGERPRINT: in_process_hub.fingerprint,
-        },
-    )
+    entry = bench_entry(in_process_hub.port, in_process_hub.fingerprint)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

@@ -241,6 +241,31 @@ async def changed_to(
     return _wait
 
 
+def fan_outs(coordinator: HearthCoordinator) -> list[str]:
+    """Return a list that grows each time the coordinator wakes every entity."""
+    calls: list[str] = []
+    coordinator.async_add_listener(lambda: calls.append("all"))
+    return calls
+
+
+async def flip_switch(
+    hass: HomeAssistant, home: Any, device_id: str, entity_id: str
+) -> None:
+    """Toggle a switch of an emulated hub; return once Home Assistant shows it."""
+    target = STATE_OFF if home.devices[device_id].state.on else STATE_ON
+    flipped = await changed_to(hass, entity_id, lambda state: state == target)
+    home.set_state(device_id, {"on": target == STATE_ON})
+    await flipped()
+
+
+async def porch_switch_on_at_the_hub(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Turn the local hub's porch switch on; return once Home Assistant shows it."""
+    on = await changed_to(hass, SWITCH, lambda state: state == STATE_ON)
+    emulator.set_state("switch-1", on=True)
+    await on()
+    await hass.async_block_till_done()
+
+
 async def setup_streaming(
     hass: HomeAssistant, watch: Watch, entry: MockConfigEntry
 ) -> HearthCoordinator:
@@ -270,6 +295,17 @@ async def stop_hub(
     await stopping
 
 
+@pytest.fixture
+async def coordinator(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+    restrict_platforms: None,
+) -> HearthCoordinator:
+    """Set up the emulator's entry; return its coordinator once streaming."""
+    return await setup_streaming(hass, watch, mock_config_entry)
+
+
 def ours(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
     """Return the integration's log lines at ``level`` exactly."""
     return [
@@ -282,23 +318,16 @@ def ours(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
 # Events
 
 
-@pytest.mark.usefixtures("restrict_platforms")
 async def test_event_updates_only_its_device_without_a_request(
     hass: HomeAssistant,
+    coordinator: HearthCoordinator,
     emulator: Emulator,
-    mock_config_entry: MockConfigEntry,
-    watch: Watch,
 ) -> None:
     """A change on the hub shows at once, with no request, in its entities only."""
-    coordinator = await setup_streaming(hass, watch, mock_config_entry)
     emulator.reset_stats()
-    fanned_out: list[str] = []
-    coordinator.async_add_listener(lambda: fanned_out.append("all"))
+    fanned_out = fan_outs(coordinator)
     written = async_capture_events(hass, EVENT_STATE_CHANGED)
-    on = await changed_to(hass, SWITCH, lambda state: state == STATE_ON)
-    emulator.set_state("switch-1", on=True)
-    await on()
-    await hass.async_block_till_done()
+    await porch_switch_on_at_the_hub(hass, emulator)
 
     assert emulator.stats.total == 0
     assert fanned_out == []
@@ -314,15 +343,12 @@ async def test_event_updates_only_its_device_without_a_request(
     assert emulator.stats.total == 0
 
 
-@pytest.mark.usefixtures("restrict_platforms")
+@pytest.mark.usefixtures("coordinator")
 async def test_offline_event_makes_only_that_device_unavailable(
     hass: HomeAssistant,
     emulator: Emulator,
-    mock_config_entry: MockConfigEntry,
-    watch: Watch,
 ) -> None:
     """A device the hub reports offline is unavailable at once; the rest stays."""
-    await setup_streaming(hass, watch, mock_config_entry)
     gone = await changed_to(hass, LIGHT, lambda state: state == STATE_UNAVAILABLE)
     emulator.set_online("light-1", False)
     await gone()
@@ -332,17 +358,14 @@ async def test_offline_event_makes_only_that_device_unavailable(
     await back()
 
 
-@pytest.mark.usefixtures("restrict_platforms")
+@pytest.mark.usefixtures("coordinator")
 async def test_devices_and_hub_follow_their_events(
     hass: HomeAssistant,
     emulator: Emulator,
-    mock_config_entry: MockConfigEntry,
-    watch: Watch,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Added and removed devices and a renamed hub need no poll either."""
-    await setup_streaming(hass, watch, mock_config_entry)
     emulator.reset_stats()
     added = await changed_to(hass, "switch.attic_fan", lambda state: state == STATE_ON)
     emulator.add_device(
@@ -385,15 +408,13 @@ async def test_devices_and_hub_follow_their_events(
     assert emulator.stats.total == 0
 
 
-@pytest.mark.usefixtures("restrict_platforms")
 async def test_unsupported_api_announced_by_the_hub_stops_the_entry(
     hass: HomeAssistant,
+    coordinator: HearthCoordinator,
     emulator: Emulator,
-    mock_config_entry: MockConfigEntry,
     watch: Watch,
 ) -> None:
     """A hub event with a new major API version is checked by a poll at once."""
-    coordinator = await setup_streaming(hass, watch, mock_config_entry)
     polls = watch.counts["polled"]
     emulator.add_fault("api_version", version="2.0")
     await watch.wait("polled", polls + 1)
@@ -404,18 +425,16 @@ async def test_unsupported_api_announced_by_the_hub_stops_the_entry(
 # Resync and polling
 
 
-@pytest.mark.usefixtures("restrict_platforms")
+@pytest.mark.usefixtures("coordinator")
 async def test_resync_after_connect_and_each_reconnect(
     hass: HomeAssistant,
     clock: Clock,
     emulator: Emulator,
-    mock_config_entry: MockConfigEntry,
     watch: Watch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Each time the stream opens, one GET /state reads what it may have missed."""
     caplog.set_level(logging.DEBUG)
-    await setup_streaming(hass, watch, mock_config_entry)
     # The setup's poll, then the resync once the stream is open.
     assert emulator.stats.count(*GET_STATE) == 2
     assert emulator.stats.count(*GET_EVENTS) == 1
@@ -430,16 +449,14 @@ async def test_resync_after_connect_and_each_reconnect(
     assert ours(caplog, logging.INFO) == []
 
 
-@pytest.mark.usefixtures("restrict_platforms")
 async def test_slow_safety_poll_while_the_stream_is_open(
     hass: HomeAssistant,
+    coordinator: HearthCoordinator,
     clock: Clock,
     emulator: Emulator,
-    mock_config_entry: MockConfigEntry,
     watch: Watch,
 ) -> None:
     """While the stream is open, polls come only every five minutes."""
-    coordinator = await setup_streaming(hass, watch, mock_config_entry)
     assert coordinator.update_interval == SAFETY_POLL_INTERVAL
     polls = watch.counts["polled"]
     emulator.reset_stats()
@@ -452,12 +469,11 @@ async def test_slow_safety_poll_while_the_stream_is_open(
     assert emulator.stats.total == 1
 
 
-@pytest.mark.usefixtures("restrict_platforms")
 async def test_lost_stream_falls_back_to_polling_and_backs_off(
     hass: HomeAssistant,
+    coordinator: HearthCoordinator,
     clock: Clock,
     emulator: Emulator,
-    mock_config_entry: MockConfigEntry,
     watch: Watch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -466,7 +482,6 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
     Back: one line, a resync, and the slow safety poll again.
     """
     caplog.set_level(logging.DEBUG)
-    coordinator = await setup_streaming(hass, watch, mock_config_entry)
     coordinator.stream.random = UpperJitter()  # type: ignore[assignment]
     await clock.tick(61)
     emulator.add_fault("server_error", path="/api/v1/events")
@@ -566,17 +581,15 @@ async def test_resync_after_a_hub_restart_shows_its_state(
 # Failures that need the user
 
 
-@pytest.mark.usefixtures("restrict_platforms")
 async def test_refused_key_starts_reauth_and_closes_the_stream(
     hass: HomeAssistant,
+    coordinator: HearthCoordinator,
     clock: Clock,
     emulator: Emulator,
-    mock_config_entry: MockConfigEntry,
     watch: Watch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A key the hub refuses on the stream asks for a new one; no more attempts."""
-    coordinator = await setup_streaming(hass, watch, mock_config_entry)
     await clock.tick(61)
     emulator.revoke_key(API_KEY)
     await watch.wait("closed", 2)
@@ -591,9 +604,9 @@ async def test_refused_key_starts_reauth_and_closes_the_stream(
     assert ours(caplog, logging.WARNING) == []
 
 
-@pytest.mark.usefixtures("restrict_platforms")
 async def test_certificate_mismatch_opens_the_repair_issue_and_stops(
     hass: HomeAssistant,
+    coordinator: HearthCoordinator,
     clock: Clock,
     emulator: Emulator,
     mock_config_entry: MockConfigEntry,
@@ -601,7 +614,6 @@ async def test_certificate_mismatch_opens_the_repair_issue_and_stops(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """A new certificate on the hub opens the repair issue; nothing more is sent."""
-    coordinator = await setup_streaming(hass, watch, mock_config_entry)
     await clock.tick(61)
     emulator.rotate_certificate()
     await watch.wait("closed", 2)
@@ -616,17 +628,15 @@ async def test_certificate_mismatch_opens_the_repair_issue_and_stops(
     assert watch.counts["closed"] == 2
 
 
-@pytest.mark.usefixtures("restrict_platforms")
 async def test_rate_limited_handshake_waits_for_retry_after(
     hass: HomeAssistant,
+    coordinator: HearthCoordinator,
     clock: Clock,
     emulator: Emulator,
-    mock_config_entry: MockConfigEntry,
     watch: Watch,
     session: ClientSession,
 ) -> None:
     """A 429 on the handshake: no attempt (nor poll) before Retry-After."""
-    coordinator = await setup_streaming(hass, watch, mock_config_entry)
     await clock.tick(61)
     emulator.set_rate_limit(5)
     # Another client of the same key spends the budget behind the governor's back.
@@ -690,17 +700,10 @@ async def test_cloud_events_apply_and_skip_locally_served_hubs(
     device_id = next(d.id for d in home.devices.values() if d.kind == "switch")
     entity_id = cloud_entity(entity_registry, hub_id, device_id)
     emulator.reset_stats()
-    fanned_out: list[str] = []
-    cloud.async_add_listener(lambda: fanned_out.append("all"))
+    fanned_out = fan_outs(cloud)
 
-    target = STATE_OFF if home.devices[device_id].state.on else STATE_ON
-    flipped = await changed_to(hass, entity_id, lambda state: state == target)
-    home.set_state(device_id, {"on": target == STATE_ON})
-    await flipped()
-    local_on = await changed_to(hass, SWITCH, lambda state: state == STATE_ON)
-    emulator.set_state("switch-1", on=True)
-    await local_on()
-    await hass.async_block_till_done()
+    await flip_switch(hass, home, device_id, entity_id)
+    await porch_switch_on_at_the_hub(hass, emulator)
     assert emulator.stats.total == 0
     assert fanned_out == []
     assert set(cloud.data.hubs) == {hub_id}
@@ -734,14 +737,9 @@ async def test_cloud_token_expiry_renews_the_stream_quietly(
     (hub_id,) = set(emulator.account.hubs) - {emulator.hub_id}
     home = emulator.cloud_hub(hub_id).home
     device_id = next(d.id for d in home.devices.values() if d.kind == "switch")
-    target = STATE_OFF if home.devices[device_id].state.on else STATE_ON
-    flipped = await changed_to(
-        hass,
-        cloud_entity(entity_registry, hub_id, device_id),
-        lambda state: state == target,
+    await flip_switch(
+        hass, home, device_id, cloud_entity(entity_registry, hub_id, device_id)
     )
-    home.set_state(device_id, {"on": target == STATE_ON})
-    await flipped()
 
 
 @pytest.mark.usefixtures("credentials", "restrict_platforms")
@@ -771,16 +769,15 @@ async def test_cloud_refused_refresh_starts_reauth(
 # Lifecycle
 
 
-@pytest.mark.usefixtures("restrict_platforms")
 async def test_unload_reload_and_stop_close_the_stream(
     hass: HomeAssistant,
+    coordinator: HearthCoordinator,
     emulator: Emulator,
     mock_config_entry: MockConfigEntry,
     watch: Watch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Unload, reload and Home Assistant's stop leave no task and no error behind."""
-    coordinator = await setup_streaming(hass, watch, mock_config_entry)
     task = coordinator.stream._task
     assert task is not None
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
@@ -829,8 +826,7 @@ async def test_event_storm_of_a_large_hub(
         coordinator = await setup_streaming(hass, watch, entry)
         emulator.reset_stats()
         written = async_capture_events(hass, EVENT_STATE_CHANGED)
-        fanned_out: list[str] = []
-        coordinator.async_add_listener(lambda: fanned_out.append("all"))
+        fanned_out = fan_outs(coordinator)
         expected: dict[DeviceKey, Device] = {}
         for _ in range(3):
             for device in emulator.drift():
