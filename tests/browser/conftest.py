@@ -96,8 +96,9 @@ logger:
 def private_network() -> Iterator[bool]:
     """Move this thread (and what it starts) into a new network namespace.
 
-    Yields whether it could; without the privilege to create one, the tests
-    run on the machine's loopback and the discovery test is skipped.
+    Yields whether it could; without the privilege to create one (or without
+    iproute2's ``ip``), the tests run on the machine's loopback and the
+    discovery test is skipped.
     """
     original = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
     try:
@@ -109,6 +110,11 @@ def private_network() -> Iterator[bool]:
         try:
             for command in NETNS_SETUP:
                 subprocess.run(["ip", *command], check=True, capture_output=True)  # noqa: S603, S607
+        except (OSError, subprocess.CalledProcessError):
+            os.setns(original, os.CLONE_NEWNET)
+            yield False
+            return
+        try:
             yield True
         finally:
             os.setns(original, os.CLONE_NEWNET)

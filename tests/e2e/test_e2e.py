@@ -359,11 +359,9 @@ def test_hub_failure_and_recovery(integration: Integration) -> None:
     summary = [(r["level"], r["message"].splitlines()[0]) for r in records]
     assert len(records) == 2, summary
     assert records[0]["level"] == "ERROR", summary
-    assert records[0]["message"].startswith("Error fetching Hearth Hearth Hub data"), (
-        summary
-    )
+    assert records[0]["message"].startswith("Error fetching Hearth Hub data"), summary
     assert records[1]["level"] == "INFO", summary
-    assert records[1]["message"] == "Fetching Hearth Hearth Hub data recovered", summary
+    assert records[1]["message"] == "Fetching Hearth Hub data recovered", summary
     assert integration.entry_state() == "loaded"
     print(  # noqa: T201 - timings for the report (pytest -s)
         f"unavailable after {went_away:.1f} s, recovered {recovered:.1f} s after restart"
