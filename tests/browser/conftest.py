@@ -41,6 +41,7 @@ from tests.e2e.conftest import (
     ROOT,
     EmulatorProcess,
     HassProcess,
+    running_emulator,
     running_hass,
 )
 
@@ -164,12 +165,8 @@ def emulator_process(
     extra: tuple[str, ...] = ("--api-key", NEW_API_KEY)
     if isolated_network:
         extra += ("--advertise",)
-    emulator = EmulatorProcess(tmp_path_factory.mktemp("emulator"), extra_args=extra)
-    emulator.start()
-    try:
+    with running_emulator(tmp_path_factory.mktemp("emulator"), extra) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture(scope="module")

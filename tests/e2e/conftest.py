@@ -448,17 +448,26 @@ def _sockets_for_module() -> None:
     pytest_socket.enable_socket()
 
 
-@pytest.fixture(scope="module")
-def emulator_process(
-    _sockets_for_module: None, tmp_path_factory: pytest.TempPathFactory
-) -> Generator[EmulatorProcess]:
-    """Run the emulator as a subprocess for the whole module."""
-    emulator = EmulatorProcess(tmp_path_factory.mktemp("emulator"))
+@contextmanager
+def running_emulator(
+    workdir: Path, extra_args: tuple[str, ...] = ()
+) -> Iterator[EmulatorProcess]:
+    """Run the emulator (with ``extra_args`` on its command line) until the end."""
+    emulator = EmulatorProcess(workdir, extra_args=extra_args)
     emulator.start()
     try:
         yield emulator
     finally:
         emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def emulator_process(
+    _sockets_for_module: None, tmp_path_factory: pytest.TempPathFactory
+) -> Generator[EmulatorProcess]:
+    """Run the emulator as a subprocess for the whole module."""
+    with running_emulator(tmp_path_factory.mktemp("emulator")) as emulator:
+        yield emulator
 
 
 @contextmanager
