@@ -259,8 +259,8 @@ def test_options(ui: BrowserThread, hass_process: HassProcess) -> None:
         expect(dialog.get_by_text("Options successfully saved.")).to_be_visible()
         dialog.get_by_role("button", name="Finish").click()
 
-    ui(lambda page: configure(page, "30", "60"))
-    ui(lambda page: configure(page, "60", None))
+    ui(lambda page: configure(page, "30", "10"))
+    ui(lambda page: configure(page, "10", None))
 
 
 def test_reauth(
