@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+import contextlib
 from contextlib import contextmanager
 import io
 import json
@@ -30,6 +31,7 @@ from playwright.sync_api import (
     Browser,
     Page,
     Playwright,
+    TimeoutError as PlaywrightTimeoutError,
     ViewportSize,
     expect,
     sync_playwright,
@@ -58,6 +60,8 @@ CHROMIUM_ARGS = [
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 #: How long a step waits for the page: generous, for a busy 2-core machine.
 TIMEOUT_MS = 30_000
+#: How long a screenshot waits for the page to stop loading, at most.
+SETTLE_TIMEOUT_MS = 5_000
 SCREENSHOTS = ROOT / "docs" / "images"
 #: A second full-access key of the hub: the one entered after a revocation.
 NEW_API_KEY = "browser-new-key"
@@ -286,7 +290,9 @@ def screenshot(page: Page, name: str) -> None:
     """
     if os.environ.get("HEARTH_SCREENSHOTS") != "1":
         return
-    page.wait_for_load_state("networkidle")
+    # Best effort: Home Assistant's frontend may keep fetching for a while.
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_load_state("networkidle", timeout=SETTLE_TIMEOUT_MS)
     png = page.screenshot(animations="disabled", caret="hide")
     with Image.open(io.BytesIO(png)) as image:
         palette = image.convert("RGB").quantize(256, dither=Image.Dither.NONE)
