@@ -63,6 +63,8 @@ TIMEOUT_MS = 30_000
 #: How long a screenshot waits for the page to stop loading, at most.
 SETTLE_TIMEOUT_MS = 5_000
 SCREENSHOTS = ROOT / "docs" / "images"
+#: The hub's and the cloud's ports in scripts/develop.
+DEVELOP_PORTS = (8443, 8444)
 #: A second full-access key of the hub: the one entered after a revocation.
 NEW_API_KEY = "browser-new-key"
 
@@ -167,9 +169,14 @@ def emulator_process(
 ) -> Generator[EmulatorProcess]:
     """Run the emulator, announcing the hub, for the whole module."""
     extra: tuple[str, ...] = ("--api-key", NEW_API_KEY)
+    ports = None
     if isolated_network:
         extra += ("--advertise",)
-    with running_emulator(tmp_path_factory.mktemp("emulator"), extra) as emulator:
+        # The namespace has every port free: take scripts/develop's, so the
+        # screenshots show what a developer sees, and stay the same.
+        ports = DEVELOP_PORTS
+    workdir = tmp_path_factory.mktemp("emulator")
+    with running_emulator(workdir, extra, ports) as emulator:
         yield emulator
 
 

@@ -450,10 +450,18 @@ def _sockets_for_module() -> None:
 
 @contextmanager
 def running_emulator(
-    workdir: Path, extra_args: tuple[str, ...] = ()
+    workdir: Path,
+    extra_args: tuple[str, ...] = (),
+    ports: tuple[int, int] | None = None,
 ) -> Iterator[EmulatorProcess]:
-    """Run the emulator (with ``extra_args`` on its command line) until the end."""
+    """Run the emulator until the end.
+
+    ``extra_args`` go on its command line; ``ports`` are the hub's and the
+    cloud's (free ports if None).
+    """
     emulator = EmulatorProcess(workdir, extra_args=extra_args)
+    if ports is not None:
+        emulator.port, emulator.cloud_port = ports
     emulator.start()
     try:
         yield emulator
