@@ -3,8 +3,9 @@
 One Home Assistant, one emulator and one browser tab serve the module, and
 the tests run in order, each building on the one before: log in, see the
 discovered hub, add the hub by hand (a wrong key first), open its device page,
-work a light from its more-info dialog, change the options, and
-re-authenticate after the key is revoked. Every step asserts what the page
+work a light from its more-info dialog, change the options, flip a switch on
+the emulator's hub page and see Home Assistant follow, and re-authenticate
+after the key is revoked. Every step asserts what the page
 shows, and what the emulator then holds. ``HEARTH_SCREENSHOTS=1`` also writes
 the screenshots of docs/images/ (see the README).
 """
@@ -26,7 +27,7 @@ from tests.e2e.conftest import (
     wait_for,
 )
 
-from .conftest import NEW_API_KEY, BrowserThread, screenshot
+from .conftest import NEW_API_KEY, VIEWPORT, BrowserThread, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,8 +37,21 @@ pytestmark = [
 
 #: The demo home's RGB light, with effects.
 STRIP = "light-4"
+#: The demo home's plain switch, off at the start.
+PORCH = "switch-1"
 #: How long the emulator may take to show what the page did.
 FOLLOW_TIMEOUT = 30.0
+
+
+def _goto(page: Page, hass: HassProcess, path: str) -> None:
+    """Open a page of Home Assistant's frontend.
+
+    A dialog that was just closed steps back in the history (Home Assistant
+    keeps open dialogs there); going elsewhere before that step is done
+    aborts the navigation. So wait for it first.
+    """
+    page.wait_for_function("() => !(history.state && history.state.dialog)")
+    page.goto(f"{hass.url}{path}")
 
 
 def _flow_dialog(page: Page) -> Any:
@@ -83,7 +97,7 @@ def test_discovered_hub(
         pytest.skip("needs a private network namespace (run as root)")
 
     def step(page: Page) -> None:
-        page.goto(f"{hass_process.url}/config/integrations/dashboard")
+        _goto(page, hass_process, "/config/integrations/dashboard")
         card = page.locator("ha-config-flow-card").filter(has_text="Hearth Hub")
         card.get_by_role("button", name="Add", exact=True).click()
         dialog = _flow_dialog(page)
@@ -113,7 +127,7 @@ def test_add_hub(
     """Add integration > Hearth > local hub: a wrong key is refused, the right one works."""
 
     def step(page: Page) -> None:
-        page.goto(f"{hass_process.url}/config/integrations/dashboard")
+        _goto(page, hass_process, "/config/integrations/dashboard")
         page.get_by_role("button", name="Add integration").click()
         page.get_by_role("textbox", name="Search for a brand name").fill("Hearth")
         page.locator("ha-integration-list-item").get_by_text(
@@ -137,11 +151,13 @@ def test_add_hub(
         ).to_be_visible()
         screenshot(page, "setup-form")
         dialog.get_by_role("button", name="Submit").click()
-        # Shown as a form-level error on main today; the flow-hardening branch
-        # moves it onto the API key field, and the text stays the same.
-        expect(
-            dialog.get_by_text("The hub does not accept this API key.")
-        ).to_be_visible()
+        # The error is the API key field's, not the form's: Home Assistant
+        # shows a field's error right above that field (a form's, above all).
+        error = dialog.locator("ha-alert")
+        expect(error).to_have_count(1)
+        expect(error).to_contain_text("The hub does not accept this API key.")
+        below_error = dialog.locator("ha-alert + ha-selector")
+        expect(below_error.get_by_role("textbox", name="API key")).to_be_visible()
         key.fill(API_KEY)
         dialog.get_by_role("button", name="Submit").click()
         expect(
@@ -169,12 +185,16 @@ def test_device_page(
     )
 
     def step(page: Page) -> None:
-        page.goto(f"{hass_process.url}/config/devices/device/{device_id}")
+        _goto(page, hass_process, f"/config/devices/device/{device_id}")
         expect(page.get_by_text("Device info")).to_be_visible()
         expect(page.get_by_text("Connected devices")).to_be_visible()
         expect(page.get_by_text(f"{hub['model']}").first).to_be_visible()
         expect(page.get_by_text(f"Firmware: {hub['firmware']}")).to_be_visible()
         expect(page.get_by_text("Living Room Strip").first).to_be_visible()
+        # "Visit" opens the hub's own page.
+        expect(page.get_by_role("link", name="Visit")).to_have_attribute(
+            "href", f"{emulator_process.hub_url}/"
+        )
         screenshot(page, "device-page")
 
     ui(step)
@@ -187,7 +207,7 @@ def test_light_in_more_info(
     assert _strip(emulator_process)["on"] is True
 
     def open_and_toggle(page: Page) -> None:
-        page.goto(f"{hass_process.url}/lovelace/0")
+        _goto(page, hass_process, "/lovelace/0")
         expect(page.get_by_text("Coffee Machine Plug").first).to_be_visible()
         screenshot(page, "dashboard")
         page.get_by_text("Living Room Strip").click()
@@ -245,7 +265,7 @@ def test_options(ui: BrowserThread, hass_process: HassProcess) -> None:
     """The options dialog changes the scan interval, and shows it next time."""
 
     def configure(page: Page, seconds: str, new: str | None) -> None:
-        page.goto(f"{hass_process.url}/config/integrations/integration/hearth")
+        _goto(page, hass_process, "/config/integrations/integration/hearth")
         page.get_by_role("button", name="Configure").click()
         dialog = _flow_dialog(page)
         expect(dialog.get_by_role("heading", name="Polling")).to_be_visible()
@@ -263,6 +283,41 @@ def test_options(ui: BrowserThread, hass_process: HassProcess) -> None:
     ui(lambda page: configure(page, "10", None))
 
 
+def test_hub_page(
+    ui: BrowserThread, hass_process: HassProcess, emulator_process: EmulatorProcess
+) -> None:
+    """A switch flipped on the emulator's hub page shows in Home Assistant."""
+    assert emulator_process.device(PORCH)["state"]["on"] is False
+
+    def flip(page: Page) -> None:
+        browser = page.context.browser
+        assert browser is not None
+        # The hub presents its self-signed certificate.
+        hub_page = browser.new_page(viewport=VIEWPORT, ignore_https_errors=True)
+        try:
+            hub_page.goto(f"{emulator_process.hub_url}/")
+            expect(hub_page.get_by_role("heading", name="Hearth Hub")).to_be_visible()
+            device = hub_page.get_by_role("listitem", name="Porch Switch")
+            switch = device.get_by_role("switch", name="On", exact=True)
+            expect(switch).not_to_be_checked()
+            screenshot(hub_page, "hub-page")
+            switch.check()
+            expect(switch).to_be_checked()
+        finally:
+            hub_page.close()
+
+    ui(flip)
+    assert emulator_process.device(PORCH)["state"]["on"] is True
+
+    def see_it_on(page: Page) -> None:
+        _goto(page, hass_process, "/lovelace/0")
+        row = page.locator("hui-toggle-entity-row").filter(has_text="Porch Switch")
+        # Within one scan interval (10 s since the options step).
+        expect(row.get_by_role("switch")).to_be_checked()
+
+    ui(see_it_on)
+
+
 def test_reauth(
     ui: BrowserThread, hass_process: HassProcess, emulator_process: EmulatorProcess
 ) -> None:
@@ -275,7 +330,7 @@ def test_reauth(
     hass_process.post(f"/api/config/config_entries/entry/{entry['entry_id']}/reload")
 
     def step(page: Page) -> None:
-        page.goto(f"{hass_process.url}/config/integrations/dashboard")
+        _goto(page, hass_process, "/config/integrations/dashboard")
         card = page.locator("ha-config-flow-card").filter(has_text="Hearth Hub")
         card.get_by_role("button", name="Reconfigure").click()
         dialog = _flow_dialog(page)
