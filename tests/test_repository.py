@@ -1,9 +1,11 @@
-"""Checks of the repository itself: manifest, translations and packaging."""
+"""Checks of the repository itself: manifest, translations, packaging, licence."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+import re
+import tomllib
 
 import yaml
 
@@ -68,3 +70,26 @@ def test_quality_scale_is_platinum() -> None:
             assert status == "done", name
     manifest = json.loads((COMPONENT / "manifest.json").read_text())
     assert manifest["quality_scale"] == "platinum"
+
+
+def test_license_is_the_declared_one() -> None:
+    """LICENSE holds the licence pyproject.toml declares, and the README names it.
+
+    HACS refuses a repository without a LICENSE file.
+    """
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "license"
+    ]
+    assert declared == "Apache-2.0"
+    license_text = (ROOT / "LICENSE").read_text()
+    assert license_text.split()[:4] == ["Apache", "License", "Version", "2.0,"]
+    assert "Copyright 2026 Hearth developers" in license_text
+    assert "[Apache License 2.0](LICENSE)" in (ROOT / "README.md").read_text()
+
+
+def test_readme_images_exist() -> None:
+    """Every picture the README shows is in the repository (HACS wants one)."""
+    readme = (ROOT / "README.md").read_text()
+    images = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", readme)
+    assert len(images) >= 5
+    assert [path for path in images if not (ROOT / path).is_file()] == []

@@ -146,7 +146,7 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"Hearth {entry.title}",
+            name=entry.title,
             update_interval=scan_interval,
             always_update=False,
         )

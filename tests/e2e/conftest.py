@@ -9,7 +9,8 @@ wait for conditions with deadlines rather than sleeping for a fixed time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 import re
@@ -110,6 +111,8 @@ class EmulatorProcess:
     workdir: Path
     port: int = field(default_factory=free_port)
     cloud_port: int = field(default_factory=free_port)
+    #: More command-line options, e.g. ``("--advertise",)``.
+    extra_args: tuple[str, ...] = ()
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
 
@@ -168,6 +171,7 @@ class EmulatorProcess:
                     str(self.cert_file),
                     "--key-file",
                     str(self.workdir / "key.pem"),
+                    *self.extra_args,
                 ],
                 cwd=ROOT,
                 env=child_env(),
@@ -444,17 +448,59 @@ def _sockets_for_module() -> None:
     pytest_socket.enable_socket()
 
 
-@pytest.fixture(scope="module")
-def emulator_process(
-    _sockets_for_module: None, tmp_path_factory: pytest.TempPathFactory
-) -> Generator[EmulatorProcess]:
-    """Run the emulator as a subprocess for the whole module."""
-    emulator = EmulatorProcess(tmp_path_factory.mktemp("emulator"))
+@contextmanager
+def running_emulator(
+    workdir: Path,
+    extra_args: tuple[str, ...] = (),
+    ports: tuple[int, int] | None = None,
+) -> Iterator[EmulatorProcess]:
+    """Run the emulator until the end.
+
+    ``extra_args`` go on its command line; ``ports`` are the hub's and the
+    cloud's (free ports if None).
+    """
+    emulator = EmulatorProcess(workdir, extra_args=extra_args)
+    if ports is not None:
+        emulator.port, emulator.cloud_port = ports
     emulator.start()
     try:
         yield emulator
     finally:
         emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def emulator_process(
+    _sockets_for_module: None, tmp_path_factory: pytest.TempPathFactory
+) -> Generator[EmulatorProcess]:
+    """Run the emulator as a subprocess for the whole module."""
+    with running_emulator(tmp_path_factory.mktemp("emulator")) as emulator:
+        yield emulator
+
+
+@contextmanager
+def running_hass(
+    config_dir: Path, emulator: EmulatorProcess, configuration: str = CONFIGURATION
+) -> Iterator[HassProcess]:
+    """Run Home Assistant with custom_components/hearth in ``config_dir``.
+
+    ``configuration`` is the text of configuration.yaml, with ``{host}`` and
+    ``{port}`` to fill in.
+    """
+    port = free_port()
+    (config_dir / "configuration.yaml").write_text(
+        configuration.format(host=HOST, port=port)
+    )
+    (config_dir / "automations.yaml").write_text("[]\n")
+    (config_dir / "custom_components").symlink_to(ROOT / "custom_components")
+    hass = HassProcess(config_dir, port)
+    env = child_env()
+    env["HEARTH_CLOUD_URL"] = emulator.cloud_url
+    try:
+        hass.start(env)
+        yield hass
+    finally:
+        hass.stop()
 
 
 @pytest.fixture(scope="module")
@@ -464,18 +510,5 @@ def hass_process(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Generator[HassProcess]:
     """Run Home Assistant with custom_components/hearth for the whole module."""
-    config_dir = tmp_path_factory.mktemp("hass-config")
-    port = free_port()
-    (config_dir / "configuration.yaml").write_text(
-        CONFIGURATION.format(host=HOST, port=port)
-    )
-    (config_dir / "automations.yaml").write_text("[]\n")
-    (config_dir / "custom_components").symlink_to(ROOT / "custom_components")
-    hass = HassProcess(config_dir, port)
-    env = child_env()
-    env["HEARTH_CLOUD_URL"] = emulator_process.cloud_url
-    try:
-        hass.start(env)
+    with running_hass(tmp_path_factory.mktemp("hass-config"), emulator_process) as hass:
         yield hass
-    finally:
-        hass.stop()

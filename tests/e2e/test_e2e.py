@@ -362,9 +362,9 @@ def test_hub_failure_and_recovery(integration: Integration) -> None:
     # Polling: the error, then the recovery. The event stream: lost, then back
     # (in either order with the polls: whichever notices first).
     assert [level for level, _ in summary] == ["ERROR", "INFO", "INFO", "WARNING"]
-    assert summary[0][1].startswith("Error fetching Hearth Hearth Hub data"), summary
+    assert summary[0][1].startswith("Error fetching Hearth Hub data"), summary
     assert {message for _, message in summary[1:3]} == {
-        "Fetching Hearth Hearth Hub data recovered",
+        "Fetching Hearth Hub data recovered",
         "The event stream of Hearth Hub is back",
     }, summary
     assert summary[3][1].startswith("The event stream of Hearth Hub is down"), summary

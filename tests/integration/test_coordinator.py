@@ -550,12 +550,12 @@ async def test_unreachable_hub_logs_once_and_recovery_once(
     ours = [r for r in caplog.records if r.name.startswith(COORDINATOR_LOGGER)]
     errors = [r for r in ours if r.levelno >= logging.ERROR]
     assert [r.getMessage() for r in errors] == [
-        "Error fetching Hearth Hearth Hub data: "
+        "Error fetching Hearth Hub data: "
         "Cannot reach Hearth: 127.0.0.1 closed the connection"
     ]
     recovered = [r for r in ours if "recovered" in r.getMessage()]
     assert [(r.levelno, r.getMessage()) for r in recovered] == [
-        (logging.INFO, "Fetching Hearth Hearth Hub data recovered")
+        (logging.INFO, "Fetching Hearth Hub data recovered")
     ]
     assert all(r.levelno < logging.ERROR for r in caplog.records if r not in errors)
     assert_no_traceback(caplog)

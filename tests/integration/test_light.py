@@ -37,6 +37,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -45,6 +46,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 import voluptuous as vol
 
+from custom_components.hearth.const import DOMAIN
 from emulator import Emulator
 from tests.conftest import READ_ONLY_KEY
 from tests.integration.helpers import GET_STATE, PATCH_DEVICE, async_poll, setup_entry
@@ -145,6 +147,35 @@ async def test_color_temp_range_and_effects(hass: HomeAssistant) -> None:
         "fireplace",
         EFFECT_OFF,
     ]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_effects_have_names(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    """Every effect of the demo home has a human name in the translations.
+
+    The frontend shows these in the more-info dialog instead of the hub's ids.
+    """
+    entry = entity_registry.async_get(STRIP)
+    assert entry is not None
+    strip = hass.states.get(STRIP)
+    assert strip is not None
+    translations = await async_get_translations(hass, "en", "entity", {DOMAIN})
+    prefix = (
+        f"component.{DOMAIN}.entity.light.{entry.translation_key}"
+        ".state_attributes.effect.state"
+    )
+    names = {
+        effect: translations.get(f"{prefix}.{effect}")
+        for effect in strip.attributes[ATTR_EFFECT_LIST]
+        if effect != EFFECT_OFF
+    }
+    assert names == {
+        "colorloop": "Colour loop",
+        "candle": "Candle",
+        "fireplace": "Fireplace",
+    }
 
 
 @pytest.mark.parametrize(

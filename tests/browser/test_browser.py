@@ -1,0 +1,365 @@
+"""A person's path through Home Assistant's web UI, in Chromium.
+
+One Home Assistant, one emulator and one browser tab serve the module, and
+the tests run in order, each building on the one before: log in, see the
+discovered hub, add the hub by hand (a wrong key first), open its device page,
+work a light from its more-info dialog, change the options, flip a switch on
+the emulator's hub page and see Home Assistant follow, and re-authenticate
+after the key is revoked. Every step asserts what the page
+shows, and what the emulator then holds. ``HEARTH_SCREENSHOTS=1`` also writes
+the screenshots of docs/images/ (see the README).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from homeassistant.const import __version__ as ha_version
+from playwright.sync_api import Page, expect
+import pytest
+
+from tests.e2e.conftest import (
+    API_KEY,
+    PASSWORD,
+    USERNAME,
+    EmulatorProcess,
+    HassProcess,
+    wait_for,
+)
+
+from .conftest import NEW_API_KEY, VIEWPORT, BrowserThread, screenshot
+
+#: The Home Assistant release whose frontend these steps are written against:
+#: its pages' structure and labels change between releases (2026.2 has no
+#: /lovelace after login, another sidebar, ...), so other versions skip them.
+FRONTEND_RELEASE = "2025.4."
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not ha_version.startswith(FRONTEND_RELEASE),
+        reason=f"the steps follow the frontend of Home Assistant {FRONTEND_RELEASE}x",
+    ),
+    pytest.mark.usefixtures("socket_enabled"),
+    pytest.mark.timeout(300),
+]
+
+#: The demo home's RGB light, with effects.
+STRIP = "light-4"
+#: The demo home's plain switch, off at the start.
+PORCH = "switch-1"
+#: How long the emulator may take to show what the page did.
+FOLLOW_TIMEOUT = 30.0
+
+
+def _goto(page: Page, hass: HassProcess, path: str) -> None:
+    """Open a page of Home Assistant's frontend.
+
+    A dialog that was just closed steps back in the history (Home Assistant
+    keeps open dialogs there); going elsewhere before that step is done
+    aborts the navigation. So wait for it first.
+    """
+    page.wait_for_function("() => !(history.state && history.state.dialog)")
+    page.goto(f"{hass.url}{path}")
+
+
+def _flow_dialog(page: Page) -> Any:
+    return page.locator("dialog-data-entry-flow")
+
+
+def _light_state(page: Page) -> Any:
+    """Return the state line of the more-info dialog ("Off", "90%", ...)."""
+    return page.locator("ha-more-info-dialog ha-more-info-state-header .state")
+
+
+def _strip(emulator: EmulatorProcess) -> dict[str, Any]:
+    state: dict[str, Any] = emulator.device(STRIP)["state"]
+    return state
+
+
+def test_log_in(ui: BrowserThread, hass_process: HassProcess) -> None:
+    """The login page takes the owner's name and password, then shows the dashboard."""
+
+    def step(page: Page) -> None:
+        page.goto(hass_process.url)
+        page.get_by_role("textbox", name="Username").fill(USERNAME)
+        page.get_by_role("textbox", name="Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).not_to_have_url(re.compile(r"/auth/"))
+        expect(page.locator('a[data-panel="config"]')).to_contain_text("Settings")
+
+    ui(step)
+
+
+def test_discovered_hub(
+    ui: BrowserThread,
+    hass_process: HassProcess,
+    emulator_process: EmulatorProcess,
+    isolated_network: bool,
+) -> None:
+    """Home Assistant's own zeroconf finds the hub; its confirm form asks for a key.
+
+    The emulator announces 127.0.0.1 while Home Assistant browses only the
+    namespace's dual-stack interface, as with ``scripts/develop``.
+    """
+    if not isolated_network:
+        pytest.skip("needs a private network namespace (run as root)")
+
+    def step(page: Page) -> None:
+        _goto(page, hass_process, "/config/integrations/dashboard")
+        card = page.locator("ha-config-flow-card").filter(has_text="Hearth Hub")
+        card.get_by_role("button", name="Add", exact=True).click()
+        dialog = _flow_dialog(page)
+        expect(
+            dialog.get_by_role("heading", name="Add the discovered Hearth hub")
+        ).to_be_visible()
+        expect(
+            dialog.get_by_text(
+                "The hub Hearth Hub (model HH-100) was found on your network at "
+                f"127.0.0.1:{emulator_process.port}."
+            )
+        ).to_be_visible()
+        expect(dialog.get_by_role("textbox", name="API key")).to_be_visible()
+        screenshot(page, "discovered-hub")
+        dialog.get_by_role("button", name="Close").click()
+        expect(dialog.get_by_text("Add the discovered Hearth hub")).to_be_hidden()
+
+    ui(step)
+
+
+def test_add_hub(
+    ui: BrowserThread,
+    hass_process: HassProcess,
+    emulator_process: EmulatorProcess,
+    isolated_network: bool,
+) -> None:
+    """Add integration > Hearth > local hub: a wrong key is refused, the right one works."""
+
+    def step(page: Page) -> None:
+        _goto(page, hass_process, "/config/integrations/dashboard")
+        page.get_by_role("button", name="Add integration").click()
+        page.get_by_role("textbox", name="Search for a brand name").fill("Hearth")
+        page.locator("ha-integration-list-item").get_by_text(
+            "Hearth", exact=True
+        ).click()
+        if isolated_network:
+            # The discovered hub is offered first; add one by hand instead.
+            page.get_by_text("Setup another instance of Hearth").click()
+        dialog = _flow_dialog(page)
+        dialog.get_by_text("A hub on my network").click()
+        expect(
+            dialog.get_by_role("heading", name="Connect to a Hearth hub")
+        ).to_be_visible()
+        dialog.get_by_role("textbox", name="Host").fill(
+            f"127.0.0.1:{emulator_process.port}"
+        )
+        key = dialog.get_by_role("textbox", name="API key")
+        key.fill("not-the-key")
+        expect(
+            dialog.get_by_text("Pin the hub's certificate (recommended)")
+        ).to_be_visible()
+        screenshot(page, "setup-form")
+        dialog.get_by_role("button", name="Submit").click()
+        # The error is the API key field's, not the form's: Home Assistant
+        # shows a field's error right above that field (a form's, above all).
+        error = dialog.locator("ha-alert")
+        expect(error).to_have_count(1)
+        expect(error).to_contain_text("The hub does not accept this API key.")
+        below_error = dialog.locator("ha-alert + ha-selector")
+        expect(below_error.get_by_role("textbox", name="API key")).to_be_visible()
+        key.fill(API_KEY)
+        dialog.get_by_role("button", name="Submit").click()
+        expect(
+            dialog.get_by_text("Created configuration for Hearth Hub.")
+        ).to_be_visible()
+        expect(dialog.get_by_text("Living Room Strip")).to_be_visible()
+        dialog.get_by_role("button", name="Finish").click()
+        expect(
+            dialog.get_by_text("Created configuration for Hearth Hub.")
+        ).to_be_hidden()
+
+    ui(step)
+
+
+def test_device_page(
+    ui: BrowserThread, hass_process: HassProcess, emulator_process: EmulatorProcess
+) -> None:
+    """The hub's device page shows its model, firmware and its devices."""
+    hub = emulator_process.admin_json("GET", "/admin")["hub"]
+    devices = hass_process.websocket({"type": "config/device_registry/list"})
+    (device_id,) = (
+        device["id"]
+        for device in devices
+        if ["hearth", hub["id"]] in device["identifiers"]
+    )
+
+    def step(page: Page) -> None:
+        _goto(page, hass_process, f"/config/devices/device/{device_id}")
+        expect(page.get_by_text("Device info")).to_be_visible()
+        expect(page.get_by_text("Connected devices")).to_be_visible()
+        expect(page.get_by_text(f"{hub['model']}").first).to_be_visible()
+        expect(page.get_by_text(f"Firmware: {hub['firmware']}")).to_be_visible()
+        expect(page.get_by_text("Living Room Strip").first).to_be_visible()
+        # "Visit" opens the hub's own page.
+        expect(page.get_by_role("link", name="Visit")).to_have_attribute(
+            "href", f"{emulator_process.hub_url}/"
+        )
+        screenshot(page, "device-page")
+
+    ui(step)
+
+
+def test_light_in_more_info(
+    ui: BrowserThread, hass_process: HassProcess, emulator_process: EmulatorProcess
+) -> None:
+    """Toggling, dimming and picking an effect in the dialog reach the hub."""
+    assert _strip(emulator_process)["on"] is True
+
+    def open_and_toggle(page: Page) -> None:
+        _goto(page, hass_process, "/lovelace/0")
+        expect(page.get_by_text("Coffee Machine Plug").first).to_be_visible()
+        screenshot(page, "dashboard")
+        page.get_by_text("Living Room Strip").click()
+        dialog = page.locator("ha-more-info-dialog")
+        expect(dialog.locator("#title")).to_have_text("Living Room Strip")
+        dialog.get_by_role("button", name="Toggle").click()
+        expect(_light_state(page)).to_have_text("Off")
+
+    ui(open_and_toggle)
+    wait_for(
+        lambda: _strip(emulator_process)["on"] is False,
+        "the emulator's strip to be off",
+        timeout=FOLLOW_TIMEOUT,
+    )
+
+    def dim(page: Page) -> None:
+        dialog = page.locator("ha-more-info-dialog")
+        dialog.get_by_role("button", name="Toggle").click()
+        slider = dialog.get_by_role("slider", name="Brightness")
+        slider.press("End")
+        expect(_light_state(page)).to_have_text("100%")
+        slider.press("PageDown")
+        expect(_light_state(page)).to_have_text("90%")
+
+    ui(dim)
+    # 90% of Home Assistant's 0-255 scale, which the hub shares.
+    wait_for(
+        lambda: _strip(emulator_process)["on"] is True
+        and _strip(emulator_process)["brightness"] == 230,
+        "the emulator's strip to be on at 90%",
+        timeout=FOLLOW_TIMEOUT,
+    )
+
+    def pick_effect(page: Page) -> None:
+        dialog = page.locator("ha-more-info-dialog")
+        effect = dialog.get_by_role("combobox", name="Effect")
+        effect.click()
+        # The effects have names, not the hub's ids (colorloop, ...).
+        for name in ("Colour loop", "Candle", "Fireplace", "Off"):
+            expect(dialog.get_by_role("option", name=name)).to_be_visible()
+        screenshot(page, "more-info-effects")
+        dialog.get_by_role("option", name="Candle").click()
+        expect(effect).to_contain_text("Candle")
+        dialog.get_by_role("button", name="Close").click()
+
+    ui(pick_effect)
+    wait_for(
+        lambda: _strip(emulator_process)["effect"] == "candle",
+        "the emulator's strip to run the candle effect",
+        timeout=FOLLOW_TIMEOUT,
+    )
+
+
+def test_options(ui: BrowserThread, hass_process: HassProcess) -> None:
+    """The options dialog changes the scan interval, and shows it next time."""
+
+    def configure(page: Page, seconds: str, new: str | None) -> None:
+        _goto(page, hass_process, "/config/integrations/integration/hearth")
+        page.get_by_role("button", name="Configure").click()
+        dialog = _flow_dialog(page)
+        expect(dialog.get_by_role("heading", name="Polling")).to_be_visible()
+        field = dialog.get_by_role("spinbutton", name="Scan interval")
+        expect(field).to_have_value(seconds)
+        if new is None:
+            dialog.get_by_role("button", name="Close").click()
+            return
+        field.fill(new)
+        dialog.get_by_role("button", name="Submit").click()
+        expect(dialog.get_by_text("Options successfully saved.")).to_be_visible()
+        dialog.get_by_role("button", name="Finish").click()
+
+    ui(lambda page: configure(page, "30", "10"))
+    ui(lambda page: configure(page, "10", None))
+
+
+def test_hub_page(
+    ui: BrowserThread, hass_process: HassProcess, emulator_process: EmulatorProcess
+) -> None:
+    """A switch flipped on the emulator's hub page shows in Home Assistant."""
+    assert emulator_process.device(PORCH)["state"]["on"] is False
+
+    def flip(page: Page) -> None:
+        browser = page.context.browser
+        assert browser is not None
+        # The hub presents its self-signed certificate.
+        hub_page = browser.new_page(viewport=VIEWPORT, ignore_https_errors=True)
+        try:
+            hub_page.goto(f"{emulator_process.hub_url}/")
+            expect(hub_page.get_by_role("heading", name="Hearth Hub")).to_be_visible()
+            device = hub_page.get_by_role("listitem", name="Porch Switch")
+            switch = device.get_by_role("switch", name="On", exact=True)
+            expect(switch).not_to_be_checked()
+            screenshot(hub_page, "hub-page")
+            switch.check()
+            expect(switch).to_be_checked()
+        finally:
+            hub_page.close()
+
+    ui(flip)
+    assert emulator_process.device(PORCH)["state"]["on"] is True
+
+    def see_it_on(page: Page) -> None:
+        _goto(page, hass_process, "/lovelace/0")
+        row = page.locator("hui-toggle-entity-row").filter(has_text="Porch Switch")
+        # Within one scan interval (10 s since the options step).
+        expect(row.get_by_role("switch")).to_be_checked()
+
+    ui(see_it_on)
+
+
+def test_reauth(
+    ui: BrowserThread, hass_process: HassProcess, emulator_process: EmulatorProcess
+) -> None:
+    """After the hub revokes the key, the reauth dialog takes a new one."""
+    emulator_process.admin_json(
+        "POST", "/admin/faults", {"kind": "revoke_key", "key": API_KEY}
+    )
+    (entry,) = hass_process.get("/api/config/config_entries/entry?domain=hearth")
+    # A reload reads the hub at once instead of at the next poll.
+    hass_process.post(f"/api/config/config_entries/entry/{entry['entry_id']}/reload")
+
+    def step(page: Page) -> None:
+        _goto(page, hass_process, "/config/integrations/dashboard")
+        card = page.locator("ha-config-flow-card").filter(has_text="Hearth Hub")
+        card.get_by_role("button", name="Reconfigure").click()
+        dialog = _flow_dialog(page)
+        expect(
+            dialog.get_by_text("The hub Hearth Hub no longer accepts the API key.")
+        ).to_be_visible()
+        dialog.get_by_role("textbox", name="API key").fill(NEW_API_KEY)
+        dialog.get_by_role("button", name="Submit").click()
+        expect(dialog.get_by_text("Re-authentication was successful")).to_be_visible()
+        # The dialog's own button, after the close icon of its header.
+        dialog.get_by_role("button", name="Close").last.click()
+        expect(card).to_be_hidden()
+
+    ui(step)
+    wait_for(
+        lambda: hass_process.get("/api/config/config_entries/entry?domain=hearth")[0][
+            "state"
+        ]
+        == "loaded",
+        "the entry to be loaded with the new key",
+        timeout=FOLLOW_TIMEOUT,
+    )
