@@ -145,6 +145,18 @@ def _unreachable(url: URL, err: ClientConnectorError) -> HearthConnectionError:
     return HearthConnectionError(f"Cannot reach {url.host}:{url.port}: {reason}")
 
 
+def _untrusted(
+    url: URL, err: ServerFingerprintMismatch | ClientSSLError
+) -> HearthCertificateError:
+    """Say that the server's certificate is not the pinned or a trusted one."""
+    if isinstance(err, ServerFingerprintMismatch):
+        return HearthCertificateError(
+            f"The certificate of {url.host} does not match the pinned one",
+            fingerprint=err.got.hex(),
+        )
+    return HearthCertificateError(f"The certificate of {url.host} is not trusted")
+
+
 @dataclass(slots=True)
 class _Response:
     """What the funnel hands back to the public methods."""
@@ -232,15 +244,8 @@ class _HearthApi:
                 body = await self._read_body(resp.content, resp.content_length)
                 status = resp.status
                 response_headers = resp.headers
-        except ServerFingerprintMismatch as err:
-            raise HearthCertificateError(
-                f"The certificate of {url.host} does not match the pinned one",
-                fingerprint=err.got.hex(),
-            ) from err
-        except ClientSSLError as err:
-            raise HearthCertificateError(
-                f"The certificate of {url.host} is not trusted"
-            ) from err
+        except (ServerFingerprintMismatch, ClientSSLError) as err:
+            raise _untrusted(url, err) from err
         except TimeoutError as err:
             raise HearthTimeoutError(
                 f"Timed out after {self.request_timeout:g} s talking to {url.host}"
@@ -371,15 +376,8 @@ class _HearthApi:
                     await on_open()
                 while (message := await socket.receive()).type is WSMsgType.TEXT:
                     yield self._decode(model, message.data.encode())
-        except ServerFingerprintMismatch as err:
-            raise HearthCertificateError(
-                f"The certificate of {url.host} does not match the pinned one",
-                fingerprint=err.got.hex(),
-            ) from err
-        except ClientSSLError as err:
-            raise HearthCertificateError(
-                f"The certificate of {url.host} is not trusted"
-            ) from err
+        except (ServerFingerprintMismatch, ClientSSLError) as err:
+            raise _untrusted(url, err) from err
         except ClientConnectorError as err:
             raise _unreachable(url, err) from err
         except WSServerHandshakeError as err:
