@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import socket
+from typing import Any
 
 from aiohttp import ClientSession
 from homeassistant.util import dt as dt_util
@@ -67,20 +68,24 @@ def free_port() -> int:
     return port
 
 
-@pytest.fixture
-async def emulator(socket_enabled: None) -> AsyncGenerator[Emulator]:
-    """Run the hub and cloud emulator on loopback, on free ports.
+def make_emulator(**options: Any) -> Emulator:
+    """Return an emulator for a test: the test key, no drift, HA's clock.
 
     Its clock is Home Assistant's, so ``freezer`` moves the emulator's rate
-    windows and token lifetimes too.
+    windows and token lifetimes too. ``options`` add to or override these.
     """
-    emu = Emulator(
-        api_keys=[API_KEY],
-        read_only_keys=[READ_ONLY_KEY],
-        drift_interval=0,
-        clock=lambda: dt_util.utcnow().timestamp(),
-        redirect_uris=[REDIRECT_URI],
-    )
+    defaults: dict[str, Any] = {
+        "api_keys": [API_KEY],
+        "drift_interval": 0,
+        "clock": lambda: dt_util.utcnow().timestamp(),
+    }
+    return Emulator(**{**defaults, **options})
+
+
+@pytest.fixture
+async def emulator(socket_enabled: None) -> AsyncGenerator[Emulator]:
+    """Run the hub and cloud emulator on loopback, on free ports."""
+    emu = make_emulator(read_only_keys=[READ_ONLY_KEY], redirect_uris=[REDIRECT_URI])
     await emu.start(host="127.0.0.1", port=0, cloud_port=0)
     yield emu
     await emu.stop()

@@ -15,7 +15,6 @@ from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import config_entry_oauth2_flow
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -23,7 +22,7 @@ from yarl import URL
 
 from custom_components.hearth.const import CLOUD_URL_ENV, DOMAIN
 from emulator import Emulator
-from tests.conftest import REDIRECT_URI
+from tests.conftest import REDIRECT_URI, make_emulator
 from tests.integration.helpers import (
     GET_ME,
     POST_TOKEN,
@@ -42,10 +41,8 @@ async def other_account(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch, application_credentials: None
 ) -> AsyncGenerator[Emulator]:
     """Run a second cloud, of another account, and point the integration at it."""
-    other = Emulator(
+    other = make_emulator(
         seed=2,
-        drift_interval=0,
-        clock=lambda: dt_util.utcnow().timestamp(),
         redirect_uris=[REDIRECT_URI],
     )
     await other.start(host="127.0.0.1", port=0, cloud_port=0)

@@ -39,7 +39,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.hearth.api import DeviceCommand
 from custom_components.hearth.const import DOMAIN
 from emulator import Emulator
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, make_emulator
 from tests.integration.helpers import (
     GET_STATE,
     PATCH_DEVICE,
@@ -143,11 +143,8 @@ async def test_one_request_per_poll_for_a_large_home(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
 ) -> None:
     """The number of devices changes nothing about the number of requests."""
-    emulator = Emulator(
-        api_keys=[API_KEY],
+    emulator = make_emulator(
         devices=200,
-        drift_interval=0,
-        clock=lambda: dt_util.utcnow().timestamp(),
     )
     await emulator.start(host="127.0.0.1", port=0, cloud_port=None)
     try:
@@ -443,10 +440,7 @@ async def test_back_within_a_scan_interval_after_the_hub_was_down(
 
     Its backoff would poll 290 s after it is back.
     """
-    emulator = Emulator(
-        api_keys=[API_KEY],
-        drift_interval=0,
-        clock=lambda: dt_util.utcnow().timestamp(),
+    emulator = make_emulator(
         # Like a real hub, it keeps its certificate when it restarts.
         certificate_files=(tmp_path / "cert.pem", tmp_path / "key.pem"),
     )

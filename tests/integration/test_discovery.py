@@ -48,7 +48,6 @@ from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.loader import async_get_dhcp, async_get_ssdp, async_get_zeroconf
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
@@ -68,7 +67,7 @@ from emulator.advertise import (
     hub_udn,
 )
 from emulator.demo import hub_identity
-from tests.conftest import API_KEY, READ_ONLY_KEY, child_env, free_port
+from tests.conftest import API_KEY, READ_ONLY_KEY, child_env, free_port, make_emulator
 from tests.integration.helpers import (
     GET_STATE,
     hub_entry,
@@ -218,11 +217,7 @@ def allow_other_loopback(socket_enabled: None) -> None:
 @pytest.fixture
 async def wildcard_hub(allow_other_loopback: None) -> AsyncGenerator[Emulator]:
     """Run a hub on every address, so that it answers at 127.0.0.2 too."""
-    emu = Emulator(
-        api_keys=[API_KEY],
-        drift_interval=0,
-        clock=lambda: dt_util.utcnow().timestamp(),
-    )
+    emu = make_emulator()
     await emu.start(host="0.0.0.0", port=0, cloud_port=None)  # noqa: S104
     yield emu
     await emu.stop()
@@ -761,12 +756,9 @@ async def advertising_hub(
     Multicast reaches every process on the machine, so the hub is seeded by
     the process id: a suite running beside this one announces another hub.
     """
-    emu = Emulator(
-        api_keys=[API_KEY],
-        drift_interval=0,
+    emu = make_emulator(
         advertise=True,
         seed=os.getpid(),
-        clock=lambda: dt_util.utcnow().timestamp(),
     )
     # The mDNS instance name is the hub's name, so it must be unique too.
     emu.update_hub(name=f"Hearth Hub {os.getpid()}")

@@ -7,13 +7,12 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.hearth.const import DOMAIN
 from emulator import Emulator
-from tests.conftest import API_KEY
+from tests.conftest import make_emulator
 from tests.integration.helpers import GET_STATE, async_poll, hub_entry, setup_entry
 
 #: The devices of the demo home: id, name, model, firmware and entity count.
@@ -292,11 +291,8 @@ async def test_offline_devices_unavailable_from_their_first_state(
     Every state its entities are ever given, at the first setup and after a
     reload, is unavailable; the other devices' entities start available.
     """
-    emulator = Emulator(
-        api_keys=[API_KEY],
+    emulator = make_emulator(
         devices=devices,
-        drift_interval=0,
-        clock=lambda: dt_util.utcnow().timestamp(),
     )
     await emulator.start(host="127.0.0.1", port=0, cloud_port=0)
     try:

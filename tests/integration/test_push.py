@@ -56,7 +56,7 @@ from custom_components.hearth.coordinator import (
 from custom_components.hearth.entity import HearthEntity
 from custom_components.hearth.stream import EventStream
 from emulator import Emulator
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, make_emulator
 from tests.integration.helpers import (
     GET_STATE,
     POST_TOKEN,
@@ -544,10 +544,7 @@ async def test_resync_after_a_hub_restart_shows_its_state(
     files = (tmp_path / "cert.pem", tmp_path / "key.pem")
 
     def _hub() -> Emulator:
-        return Emulator(
-            api_keys=[API_KEY],
-            drift_interval=0,
-            clock=lambda: dt_util.utcnow().timestamp(),
+        return make_emulator(
             cloud_hubs=0,
             certificate_files=files,
         )
@@ -813,11 +810,8 @@ async def test_event_storm_of_a_large_hub(
     Each event wakes only its own device's entities, no event wakes them
     all, and Home Assistant ends with every last reading, without a GET.
     """
-    emulator = Emulator(
-        api_keys=[API_KEY],
+    emulator = make_emulator(
         devices=500,
-        drift_interval=0,
-        clock=lambda: dt_util.utcnow().timestamp(),
         cloud_hubs=0,
     )
     await emulator.start(host="127.0.0.1", port=0, cloud_port=None)
