@@ -152,6 +152,8 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         )
         self.source = source
         self.scan_interval = scan_interval
+        #: The poll interval while the event stream is open.
+        self.safety_interval = max(scan_interval, SAFETY_POLL_INTERVAL)
         self.configuration_url = configuration_url
         self.stale_after = max(MIN_STALE_AFTER, 3 * scan_interval)
         self.governor = RateGovernor(COMMAND_RESERVE)
@@ -512,12 +514,20 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
     def _set_device(self, key: DeviceKey, device: Device) -> None:
         """Swap in a device's new state and wake only its own entities."""
         self.data.devices[key] = device
-        self._changed_since_fetch = True
-        if self._changed_while_fetching is not None:
-            self._changed_while_fetching[key] = device
+        self._note_change(key, device)
         if self.last_update_success and (listeners := self._device_listeners.get(key)):
             for update_callback in tuple(listeners):
                 update_callback()
+
+    def _note_change(self, key: DeviceKey, device: Device | None) -> None:
+        """Remember a change that did not come from a poll (None: removed).
+
+        The next poll then writes even when its answer is a 304, and a poll
+        under way keeps this change if it is newer than the answer.
+        """
+        self._changed_since_fetch = True
+        if self._changed_while_fetching is not None:
+            self._changed_while_fetching[key] = device
 
     @callback
     def async_add_device_listener(
@@ -548,9 +558,7 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
 
     def _steady_interval(self) -> timedelta:
         """Return the poll interval while polls succeed."""
-        if self.stream.connected:
-            return max(self.scan_interval, SAFETY_POLL_INTERVAL)
-        return self.scan_interval
+        return self.safety_interval if self.stream.connected else self.scan_interval
 
     @callback
     def async_push_changed(self) -> None:
@@ -560,8 +568,8 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         When the stream is lost, the next poll is one scan interval away.
         """
         connected = self.stream.connected
-        slow = max(self.scan_interval, SAFETY_POLL_INTERVAL)
-        if self.update_interval != (self.scan_interval if connected else slow):
+        before = self.scan_interval if connected else self.safety_interval
+        if self.update_interval != before:
             return
         self.update_interval = self._steady_interval()
         if not connected and self._listeners:
@@ -598,9 +606,7 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
                 self._set_device(key, event.device)
             else:
                 data.devices[key] = event.device
-                self._changed_since_fetch = True
-                if self._changed_while_fetching is not None:
-                    self._changed_while_fetching[key] = event.device
+                self._note_change(key, event.device)
                 # New entities come through the listeners, as after a poll.
                 self.async_update_listeners()
 
@@ -620,9 +626,7 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         """Forget a device the hub removed, with its entities."""
         if self.data.devices.pop(key, None) is None:
             return
-        self._changed_since_fetch = True
-        if self._changed_while_fetching is not None:
-            self._changed_while_fetching[key] = None
+        self._note_change(key, None)
         self._remove_device_entries([device_identifier(*key)])
         self.async_update_listeners()
 
