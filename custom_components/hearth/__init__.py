@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
-from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
@@ -87,23 +85,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> bo
         )
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
-    entry.async_on_unload(
-        entry.add_update_listener(partial(_async_entry_updated, dict(entry.options)))
-    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.async_start_push()
     return True
-
-
-async def _async_entry_updated(
-    options: dict[str, Any], hass: HomeAssistant, entry: HearthConfigEntry
-) -> None:
-    """Reload the entry so that new options take effect.
-
-    Other updates, such as a refreshed OAuth2 token, need no reload.
-    """
-    if entry.options != options:
-        hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> bool:

@@ -52,6 +52,7 @@ from .api import (
     parse_retry_after,
 )
 from .api.client import DEFAULT_RETRY_AFTER
+from .compat import IMPLEMENTATION_UNAVAILABLE, OAUTH_REAUTH
 from .const import (
     CLOUD_URL_ENV,
     CONF_AUTH_IMPLEMENTATION,
@@ -146,7 +147,13 @@ class OAuth2TokenProvider:
         try:
             async with asyncio.timeout(TOKEN_REFRESH_TIMEOUT):
                 await self._session.async_ensure_token_valid()
+        except OAUTH_REAUTH as err:
+            raise HearthAuthenticationError(
+                "The token endpoint refused the refresh", code=REFRESH_REFUSED
+            ) from err
         except ClientResponseError as err:
+            # Newer releases raise OAuth2TokenRequestTransientError here: a
+            # 5xx, or a 429 with its Retry-After.
             raise _refresh_error(err) from err
         except TimeoutError as err:
             raise HearthTimeoutError("Timed out refreshing the access token") from err
@@ -328,7 +335,7 @@ async def async_create_cloud_source(
                 hass, entry
             )
         )
-    except ValueError as err:
+    except IMPLEMENTATION_UNAVAILABLE as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="oauth2_implementation_unavailable",

@@ -11,7 +11,6 @@ from typing import Any, Final
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
-    ConfigEntry,
     ConfigFlowResult,
     OptionsFlow,
 )
@@ -66,6 +65,7 @@ from .api import (
     pinned_ssl,
 )
 from .cloud import cloud_base_url, is_cloud_entry
+from .compat import ReloadingOptionsFlow, devices_by_connection
 from .const import (
     CERTIFICATE_MODE_CA,
     CERTIFICATE_MODE_PIN,
@@ -79,6 +79,7 @@ from .const import (
     MAX_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
+from .coordinator import HearthConfigEntry
 from .host import InvalidHostError, format_host, normalize_host, parse_host, parse_port
 
 
@@ -224,7 +225,7 @@ class HearthConfigFlow(
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+    def async_get_options_flow(config_entry: HearthConfigEntry) -> OptionsFlow:
         """Return the options flow."""
         return HearthOptionsFlow()
 
@@ -530,14 +531,13 @@ class HearthConfigFlow(
     @callback
     def _registered_hub_id(self, mac: str) -> str | None:
         """Return the id of the hub with this MAC address in the device registry."""
-        device = dr.async_get(self.hass).async_get_device(
-            connections={(dr.CONNECTION_NETWORK_MAC, mac)}
-        )
-        if device is None:
-            return None
-        return next(
-            (value for domain, value in device.identifiers if domain == DOMAIN), None
-        )
+        for device in devices_by_connection(
+            dr.async_get(self.hass), (dr.CONNECTION_NETWORK_MAC, mac)
+        ):
+            for domain, value in device.identifiers:
+                if domain == DOMAIN:
+                    return value
+        return None
 
     @callback
     def _discovery_updates(self, host: str, port: int | None) -> dict[str, Any] | None:
@@ -667,8 +667,8 @@ class HearthConfigFlow(
         )
 
 
-class HearthOptionsFlow(OptionsFlow):
-    """Change how often the hub is polled."""
+class HearthOptionsFlow(ReloadingOptionsFlow):
+    """Change how often the hub is polled; the entry reloads with the new value."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None

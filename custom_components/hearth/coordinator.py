@@ -41,6 +41,7 @@ from .api import (
     HubInfo,
     HubState,
 )
+from .compat import device_by_identifier, remove_device
 from .const import (
     COMMAND_RESERVE,
     DOMAIN,
@@ -331,7 +332,7 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         """Create or update the device entry of each new or changed hub.
 
         Hubs are registered before their devices' entities, which point to
-        them with ``via_device``.
+        them as their parent.
         """
         registry = dr.async_get(self.hass)
         for hub_id, state in data.hubs.items():
@@ -422,11 +423,10 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
     def _remove_device_entries(self, gone: Iterable[tuple[str, str]]) -> None:
         """Detach the registry entries of these identifiers from the entry."""
         registry = dr.async_get(self.hass)
+        entry_id = self.config_entry.entry_id
         for identifier in gone:
-            if device_entry := registry.async_get_device({identifier}):
-                registry.async_update_device(
-                    device_entry.id, remove_config_entry_id=self.config_entry.entry_id
-                )
+            if device_entry := device_by_identifier(registry, identifier, entry_id):
+                remove_device(registry, device_entry, entry_id)
 
     @callback
     def async_drop_hubs(self, hub_ids: Collection[str]) -> bool:

@@ -12,7 +12,8 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Device, DeviceCommand
-from .const import DOMAIN, MANUFACTURER
+from .compat import parent_device_info
+from .const import MANUFACTURER
 from .coordinator import DeviceKey, HearthCoordinator, device_identifier
 
 
@@ -57,8 +58,12 @@ class HearthEntity(CoordinatorEntity[HearthCoordinator]):
             model=device.model,
             name=device.name,
             sw_version=device.firmware,
-            via_device=(DOMAIN, hub.id),
             configuration_url=coordinator.configuration_url,
+            **parent_device_info(
+                dr.async_get(coordinator.hass),
+                hub.id,
+                coordinator.config_entry.entry_id,
+            ),
         )
         self._written: tuple[Device | None, bool] = (device, self.available)
 

@@ -31,10 +31,11 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 #: Entity registry fields that Home Assistant fills in by itself and that
-#: only some of the versions the suite runs on have (2026.2 added both).
-#: The integration decides neither: ``object_id_base`` follows from the
-#: entity's name, which ``original_name`` and ``translation_key`` show.
-VERSION_DEPENDENT_REGISTRY_FIELDS = ("object_id_base", "suggested_object_id")
+#: only some of the versions the suite runs on have (2026.2 added the last
+#: two), or stores differently (``aliases``, the user's: a set before 2026.x,
+#: a list after). The integration decides none: ``object_id_base`` follows
+#: from the entity's name, which ``original_name`` and ``translation_key`` show.
+VERSION_DEPENDENT_REGISTRY_FIELDS = ("aliases", "object_id_base", "suggested_object_id")
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import inspect
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -10,6 +11,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -162,3 +164,42 @@ async def start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
     assert result["step_id"] == "local"
     assert result["errors"] == {}
     return result
+
+
+def find_device(
+    registry: dr.DeviceRegistry,
+    identifiers: set[tuple[str, str]] | None = None,
+    connections: set[tuple[str, str]] | None = None,
+) -> dr.DeviceEntry | None:
+    """Return the one device with these identifiers or connections, if any.
+
+    From Home Assistant 2026.8 the lookup across config entries is
+    ``async_get_devices``; ``async_get_device`` is deprecated there.
+    """
+    if not hasattr(registry, "async_get_device_by_identifier"):
+        return registry.async_get_device(
+            identifiers=identifiers, connections=connections
+        )
+    devices: list[dr.DeviceEntry] = registry.async_get_devices(
+        identifiers=identifiers, connections=connections
+    )
+    assert len(devices) <= 1, devices
+    return devices[0] if devices else None
+
+
+def device_entry_ids(device: dr.DeviceEntry) -> set[str]:
+    """Return the config entries of a device (exactly one from 2026.8)."""
+    if hasattr(device, "config_entry_id"):
+        return {device.config_entry_id}
+    return set(device.config_entries)
+
+
+async def remove_device(client: Any, device_id: str, entry_id: str) -> Any:
+    """Ask over the WebSocket API to remove a device from its config entry.
+
+    From Home Assistant 2026.8 a device has one entry, and the test client's
+    ``remove_device`` takes the device alone.
+    """
+    if len(inspect.signature(client.remove_device).parameters) == 1:
+        return await client.remove_device(device_id)
+    return await client.remove_device(device_id, entry_id)

@@ -42,6 +42,8 @@ from tests.integration.helpers import (
     state_of,
 )
 
+from .helpers import device_entry_ids, find_device
+
 pytestmark = pytest.mark.usefixtures("credentials")
 
 #: Seconds that take the entry past its next poll (the scan interval is 30 s).
@@ -174,7 +176,7 @@ async def test_hub_added_and_removed(
     await advance(hass, freezer, POLL)
 
     assert new_hub.id in hub_ids(init_cloud)
-    hub_device = device_registry.async_get_device({(DOMAIN, new_hub.id)})
+    hub_device = find_device(device_registry, {(DOMAIN, new_hub.id)})
     assert hub_device is not None
     assert hub_device.name == "Garage"
     entity_id = first_entity(entity_registry, new_hub.id, "sensor")
@@ -184,7 +186,7 @@ async def test_hub_added_and_removed(
     await advance(hass, freezer, POLL)
 
     assert new_hub.id not in hub_ids(init_cloud)
-    assert device_registry.async_get_device({(DOMAIN, new_hub.id)}) is None
+    assert find_device(device_registry, {(DOMAIN, new_hub.id)}) is None
     assert entity_registry.async_get(entity_id) is None
     assert hass.states.get(entity_id) is None
     assert init_cloud.state is ConfigEntryState.LOADED
@@ -207,7 +209,7 @@ async def test_hub_offline_keeps_its_devices(
     await advance(hass, freezer, POLL)
 
     assert state_of(hass, entity_id) == STATE_UNAVAILABLE
-    assert device_registry.async_get_device({(DOMAIN, hub_id)}) is not None
+    assert find_device(device_registry, {(DOMAIN, hub_id)}) is not None
     # Only the online hub is read.
     assert emulator.stats.count(*GET_HUB_STATE) == reads + 1
 
@@ -273,7 +275,7 @@ async def test_hub_gone_when_read(
     await advance(hass, freezer, POLL)
 
     assert hub_ids(init_cloud) == {emulator.hub_id}
-    assert device_registry.async_get_device({(DOMAIN, hub_id)}) is None
+    assert find_device(device_registry, {(DOMAIN, hub_id)}) is None
 
 
 async def test_hub_read_fails(
@@ -603,9 +605,9 @@ def assert_owned_by(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """Check that a hub, its devices and entities belong to ``entry`` alone."""
-    hub = device_registry.async_get_device({(DOMAIN, hub_id)})
+    hub = find_device(device_registry, {(DOMAIN, hub_id)})
     assert hub is not None
-    assert hub.config_entries == {entry.entry_id}
+    assert device_entry_ids(hub) == {entry.entry_id}
     entities = [
         entity
         for entity in entity_registry.entities.values()
@@ -617,7 +619,7 @@ def assert_owned_by(
         assert entity.device_id is not None
         device = device_registry.async_get(entity.device_id)
         assert device is not None
-        assert device.config_entries == {entry.entry_id}
+        assert device_entry_ids(device) == {entry.entry_id}
         assert device.via_device_id == hub.id
 
 

@@ -78,6 +78,8 @@ from tests.integration.helpers import (
 )
 from tests.netns import Link, network_namespace
 
+from .helpers import find_device
+
 STRINGS = json.loads(
     (
         Path(__file__).parents[2] / "custom_components" / "hearth" / "strings.json"
@@ -614,8 +616,8 @@ async def test_dhcp_moves_registered_hub(
     hass: HomeAssistant, wildcard_hub: Emulator, loaded_entry: MockConfigEntry
 ) -> None:
     """A registered hub's MAC at a new address moves the entry, port kept."""
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, wildcard_hub.hub_id)}
+    device = find_device(
+        dr.async_get(hass), identifiers={(DOMAIN, wildcard_hub.hub_id)}
     )
     assert device is not None
     assert (dr.CONNECTION_NETWORK_MAC, wildcard_hub.hub.mac) in device.connections

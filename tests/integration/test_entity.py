@@ -15,6 +15,8 @@ from emulator import Emulator
 from tests.conftest import make_emulator
 from tests.integration.helpers import GET_STATE, async_poll, hub_entry, setup_entry
 
+from .helpers import device_entry_ids, find_device
+
 #: The devices of the demo home: id, name, model, firmware and entity count.
 DEMO_DEVICES = [
     ("light-1", "Hallway Light", "HL-10", "2.0.3", 1),
@@ -32,7 +34,7 @@ DEMO_DEVICES = [
 def _hub_device(
     device_registry: dr.DeviceRegistry, emulator: Emulator
 ) -> dr.DeviceEntry:
-    hub = device_registry.async_get_device(identifiers={(DOMAIN, emulator.hub_id)})
+    hub = find_device(device_registry, identifiers={(DOMAIN, emulator.hub_id)})
     assert hub is not None
     return hub
 
@@ -40,8 +42,8 @@ def _hub_device(
 def _device(
     device_registry: dr.DeviceRegistry, emulator: Emulator, device_id: str
 ) -> dr.DeviceEntry | None:
-    return device_registry.async_get_device(
-        identifiers={(DOMAIN, f"{emulator.hub_id}_{device_id}")}
+    return find_device(
+        device_registry, identifiers={(DOMAIN, f"{emulator.hub_id}_{device_id}")}
     )
 
 
@@ -52,7 +54,7 @@ async def test_hub_device(
 ) -> None:
     """The hub is a device of its own, known by its MAC address too."""
     hub = _hub_device(device_registry, emulator)
-    assert hub.config_entries == {init_integration.entry_id}
+    assert device_entry_ids(hub) == {init_integration.entry_id}
     assert hub.connections == {(dr.CONNECTION_NETWORK_MAC, emulator.hub.mac)}
     assert hub.manufacturer == "Hearth"
     assert hub.model == "HH-100"
@@ -61,8 +63,9 @@ async def test_hub_device(
     assert hub.configuration_url == emulator.page_url
     assert hub.via_device_id is None
     assert (
-        device_registry.async_get_device(
-            connections={(dr.CONNECTION_NETWORK_MAC, emulator.hub.mac.upper())}
+        find_device(
+            device_registry,
+            connections={(dr.CONNECTION_NETWORK_MAC, emulator.hub.mac.upper())},
         )
         == hub
     )
@@ -102,7 +105,7 @@ async def test_devices(
     """Every device is registered behind the hub, with its own entities."""
     device = _device(device_registry, emulator, device_id)
     assert device is not None
-    assert device.config_entries == {init_integration.entry_id}
+    assert device_entry_ids(device) == {init_integration.entry_id}
     assert device.via_device_id == _hub_device(device_registry, emulator).id
     assert device.manufacturer == "Hearth"
     assert device.name == name

@@ -21,6 +21,8 @@ from emulator import Emulator
 from tests.conftest import API_KEY
 from tests.integration.helpers import GET_STATE, add_entry, advance, setup_entry
 
+from .helpers import find_device, remove_device
+
 
 async def test_setup_and_unload(
     hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
@@ -84,26 +86,35 @@ async def test_setup_retries_while_the_hub_fails(
 
 
 @pytest.mark.freeze_time("2025-01-01 00:00:00+00:00")
-async def test_new_options_reload_the_entry(
+async def test_only_the_options_flow_reloads_the_entry(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     emulator: Emulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A new scan interval takes effect through a reload; a new title does not reload."""
+    """New options reload the entry, through the options flow alone.
+
+    The entry has no update listener: Home Assistant 2026.12 refuses one
+    next to the reauth and reconfigure steps' own reloads. A new title (or a
+    refreshed token) reloads nothing; the same options again reload nothing.
+    """
     coordinator = init_integration.runtime_data
+    assert not init_integration.update_listeners
     hass.config_entries.async_update_entry(init_integration, title="Renamed Hub")
     await hass.async_block_till_done()
     assert init_integration.runtime_data is coordinator
     assert emulator.stats.count(*GET_STATE) == 1
 
-    hass.config_entries.async_update_entry(
-        init_integration, options={CONF_SCAN_INTERVAL: 120}
-    )
-    await hass.async_block_till_done()
+    for _ in range(2):
+        flow = await hass.config_entries.options.async_init(init_integration.entry_id)
+        await hass.config_entries.options.async_configure(
+            flow["flow_id"], {CONF_SCAN_INTERVAL: 120}
+        )
+        await hass.async_block_till_done()
     reloaded = init_integration.runtime_data
     assert reloaded is not coordinator
     assert reloaded.scan_interval == timedelta(seconds=120)
+    # One reload: the second, unchanged options did not reload again.
     assert emulator.stats.count(*GET_STATE) == 2
 
     await advance(hass, freezer, 119)
@@ -137,8 +148,8 @@ async def test_remove_device_only_once_the_hub_no_longer_has_it(
     assert await async_setup_component(hass, "config", {})
     await setup_entry(hass, mock_config_entry)
     entry_id = mock_config_entry.entry_id
-    hub = device_registry.async_get_device({(DOMAIN, emulator.hub_id)})
-    lamp = device_registry.async_get_device({(DOMAIN, f"{emulator.hub_id}_light-2")})
+    hub = find_device(device_registry, {(DOMAIN, emulator.hub_id)})
+    lamp = find_device(device_registry, {(DOMAIN, f"{emulator.hub_id}_light-2")})
     assert hub is not None
     assert lamp is not None
 
@@ -152,14 +163,14 @@ async def test_remove_device_only_once_the_hub_no_longer_has_it(
     client = await hass_ws_client(hass)
     for present in (
         hub,
-        device_registry.async_get_device({(DOMAIN, f"{emulator.hub_id}_light-1")}),
+        find_device(device_registry, {(DOMAIN, f"{emulator.hub_id}_light-1")}),
     ):
         assert present is not None
-        response = await client.remove_device(present.id, entry_id)
+        response = await remove_device(client, present.id, entry_id)
         assert not response["success"]
         assert device_registry.async_get(present.id) is not None
 
-    response = await client.remove_device(lamp.id, entry_id)
+    response = await remove_device(client, lamp.id, entry_id)
     assert response["success"]
     assert device_registry.async_get(lamp.id) is None
 
@@ -183,6 +194,6 @@ async def test_remove_device_while_the_entry_is_not_loaded(
     )
 
     client = await hass_ws_client(hass)
-    response = await client.remove_device(device.id, mock_config_entry.entry_id)
+    response = await remove_device(client, device.id, mock_config_entry.entry_id)
     assert response["success"]
     assert device_registry.async_get(device.id) is None

@@ -66,6 +66,8 @@ from tests.integration.helpers import (
     state_of,
 )
 
+from .helpers import find_device
+
 pytestmark = pytest.mark.freeze_time("2025-01-01 00:00:00+00:00")
 
 GET_EVENTS = ("GET", "/api/v1/events")
@@ -386,9 +388,7 @@ async def test_devices_and_hub_follow_their_events(
     unsubscribe()
     assert entity_registry.async_get("switch.attic_fan") is None
     assert (
-        device_registry.async_get_device(
-            {device_identifier(emulator.hub_id, "switch-9")}
-        )
+        find_device(device_registry, {device_identifier(emulator.hub_id, "switch-9")})
         is None
     )
 
@@ -402,7 +402,7 @@ async def test_devices_and_hub_follow_their_events(
     hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, _registry_updated)
     emulator.update_hub(name="Upstairs Hub", firmware="9.9.9")
     await renamed
-    hub = device_registry.async_get_device({(DOMAIN, emulator.hub_id)})
+    hub = find_device(device_registry, {(DOMAIN, emulator.hub_id)})
     assert hub is not None
     assert (hub.name, hub.sw_version) == ("Upstairs Hub", "9.9.9")
     assert emulator.stats.total == 0
