@@ -86,9 +86,6 @@ NETNS_SETUP = [
 #: the private network only: elsewhere it would browse the machine's network).
 CONFIGURATION = """\
 # Written by tests/browser/conftest.py.
-http:
-  server_host: {{host}}
-  server_port: {{port}}
 frontend:
 config:
 {discovery}automation: !include automations.yaml

@@ -25,22 +25,22 @@ import pytest
 import pytest_socket
 import requests
 
+from scripts import ha_http
 from tests.conftest import child_env, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-#: ``hass``, started with this venv's Python. Home Assistant releases newer
-#: than 2025.4 refuse to start on a Python older than they declare (2026.2.3:
-#: 3.13.2), which they do not otherwise need; scripts/setup installs them on
-#: Python 3.13.0 with --ignore-requires-python, and this skips the same check.
-HASS = [
-    sys.executable,
-    "-c",
+#: ``hass``, started with a venv's Python (this one by default). Home
+#: Assistant releases newer than 2025.4 refuse to start on a Python older than
+#: they declare (2026.2.3: 3.13.2), which they do not otherwise need;
+#: scripts/setup installs them on Python 3.13.0 with --ignore-requires-python,
+#: and this skips the same check.
+HASS_MAIN = (
     "import sys\n"
     "import homeassistant.__main__ as hass\n"
     "if sys.version_info[:3] < hass.REQUIRED_PYTHON_VER:\n"
     "    hass.validate_python = lambda: None\n"
-    "sys.exit(hass.main())\n",
-]
+    "sys.exit(hass.main())\n"
+)
 HOST = "127.0.0.1"
 API_KEY = "e2e-key"
 SEED = 7
@@ -223,6 +223,8 @@ class HassProcess:
 
     config_dir: Path
     port: int
+    #: The Python of the venv whose Home Assistant runs.
+    python: str = sys.executable
     process: subprocess.Popen[bytes] | None = None
     token: str = ""
 
@@ -251,7 +253,14 @@ class HassProcess:
         output = (self.config_dir / "hass.out").open("ab")
         with output:
             self.process = subprocess.Popen(  # noqa: S603
-                [*HASS, "--config", str(self.config_dir), "--skip-pip"],
+                [
+                    self.python,
+                    "-c",
+                    HASS_MAIN,
+                    "--config",
+                    str(self.config_dir),
+                    "--skip-pip",
+                ],
                 cwd=self.config_dir,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -423,11 +432,9 @@ def _run[T](coro: Coroutine[Any, Any, T]) -> T:
         loop.close()
 
 
+#: configuration.yaml; the HTTP settings come from scripts/ha_http.py.
 CONFIGURATION = """\
 # Written by tests/e2e/conftest.py.
-http:
-  server_host: {host}
-  server_port: {port}
 api:
 config:
 automation: !include automations.yaml
@@ -480,20 +487,22 @@ def emulator_process(
 
 @contextmanager
 def running_hass(
-    config_dir: Path, emulator: EmulatorProcess, configuration: str = CONFIGURATION
+    config_dir: Path,
+    emulator: EmulatorProcess,
+    configuration: str = CONFIGURATION,
+    python: str = sys.executable,
 ) -> Iterator[HassProcess]:
     """Run Home Assistant with custom_components/hearth in ``config_dir``.
 
-    ``configuration`` is the text of configuration.yaml, with ``{host}`` and
-    ``{port}`` to fill in.
+    ``configuration`` is the text of configuration.yaml; the HTTP host and
+    port are set the way the Home Assistant of ``python`` expects them.
     """
     port = free_port()
-    (config_dir / "configuration.yaml").write_text(
-        configuration.format(host=HOST, port=port)
-    )
+    http = ha_http.configure(config_dir, HOST, port, python)
+    (config_dir / "configuration.yaml").write_text(http + configuration)
     (config_dir / "automations.yaml").write_text("[]\n")
     (config_dir / "custom_components").symlink_to(ROOT / "custom_components")
-    hass = HassProcess(config_dir, port)
+    hass = HassProcess(config_dir, port, python)
     env = child_env()
     env["HEARTH_CLOUD_URL"] = emulator.cloud_url
     try:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from .conftest import EmulatorProcess, HassProcess, wait_for
-from .test_e2e import _add_hub
+from .flows import add_hub
 
 pytestmark = [
     pytest.mark.e2e,
@@ -36,7 +36,7 @@ def _stream_open(emulator: EmulatorProcess) -> bool:
 @pytest.fixture(scope="module")
 def hub(hass_process: HassProcess, emulator_process: EmulatorProcess) -> str:
     """Add the emulated hub with the default options; return the entry id."""
-    results = _add_hub(hass_process, emulator_process)
+    results = add_hub(hass_process, emulator_process)
     assert results[-1]["type"] == "create_entry", results
     wait_for(
         lambda: hass_process.state(PORCH)["state"] == "off",
