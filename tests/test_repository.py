@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 import re
 import tomllib
+import zipfile
 
+import pytest
 import yaml
 
+from scripts import release
 from scripts.translations import render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,15 +43,74 @@ def test_manifest_is_valid_for_hassfest_and_hacs() -> None:
     assert manifest["requirements"] == []
 
 
-def test_hacs_minimum_version_is_the_tested_one() -> None:
-    """hacs.json names the oldest Home Assistant release the tests run against."""
+def test_supported_versions_agree() -> None:
+    """hacs.json, scripts/test's default versions, CI and the README agree.
+
+    The oldest release is the one hacs.json names; the newest is the one the
+    newest test package pins. Both run in scripts/test by default.
+    """
     hacs = json.loads((ROOT / "hacs.json").read_text())
-    requirements = (ROOT / "requirements_ha_2025.4.txt").read_text()
-    assert "pytest-homeassistant-custom-component==0.13.236" in requirements
     assert hacs["homeassistant"] == "2025.4.4"
+    oldest = (ROOT / "requirements_ha_2025.4.txt").read_text()
+    assert "pytest-homeassistant-custom-component==0.13.236" in oldest
+    newest = (ROOT / "requirements_ha_2026.10.txt").read_text()
+    assert "pytest-homeassistant-custom-component==0.13.375" in newest
+    assert "homeassistant==2026.10.4" in newest
     versions = (ROOT / "scripts" / "ha_versions.sh").read_text()
     assert '"2025.4 .venv 3.13 requirements_ha_2025.4.txt"' in versions
-    assert 'HA_VERSIONS="${HA_VERSIONS:-2025.4 2026.2}"' in versions
+    assert '"2026.10 .venv-2026.10 3.14 requirements_ha_2026.10.txt"' in versions
+    assert 'HA_VERSIONS="${HA_VERSIONS:-2025.4 2026.10}"' in versions
+    newest_release = re.search(r"^NEWEST_HA=(\S+)$", versions, re.MULTILINE)
+    assert newest_release is not None
+    assert (
+        f"homeassistant=={newest_release[1]}"
+        in (ROOT / "requirements_hass_2026.11.txt").read_text()
+    )
+    workflow = yaml.safe_load((ROOT / ".github/workflows/tests.yaml").read_text())
+    matrix = {
+        (entry["ha"], entry["python"])
+        for entry in workflow["jobs"]["tests"]["strategy"]["matrix"]["include"]
+    }
+    assert {("2025.4", "3.13"), ("2026.10", "3.14")} <= matrix
+    readme = (ROOT / "README.md").read_text()
+    assert "Home Assistant 2025.4.4 or newer" in readme
+    assert "2025.4.4 and 2026.10.4" in readme
+    assert (ROOT / ".ci/run").read_text().splitlines()[-1] == "exec scripts/test"
+
+
+def test_release_zip_holds_exactly_the_integration(tmp_path: Path) -> None:
+    """hearth.zip (what HACS installs) is custom_components/hearth, versioned by the tag."""
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    assert hacs["zip_release"] is True
+    assert hacs["filename"] == "hearth.zip"
+    workflow = (ROOT / ".github/workflows/release.yaml").read_text()
+    assert "python -m scripts.release" in workflow
+
+    destination = tmp_path / "hearth.zip"
+    release.build("v1.4.2", destination)
+    with zipfile.ZipFile(destination) as archive:
+        names = sorted(archive.namelist())
+        manifest = json.loads(archive.read("manifest.json"))
+    expected = sorted(
+        path.relative_to(COMPONENT).as_posix()
+        for path in COMPONENT.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+    assert names == expected
+    assert {
+        "__init__.py",
+        "manifest.json",
+        "strings.json",
+        "translations/en.json",
+    } <= set(names)
+    assert manifest["version"] == "1.4.2"
+    assert {key: value for key, value in manifest.items() if key != "version"} == {
+        key: value
+        for key, value in json.loads((COMPONENT / "manifest.json").read_text()).items()
+        if key != "version"
+    }
+    with pytest.raises(ValueError, match="not a release tag"):
+        release.build("latest", tmp_path / "other.zip")
 
 
 def test_every_version_gets_the_test_tools() -> None:
