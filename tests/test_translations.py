@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import re
 
 import pytest
 
@@ -20,6 +21,7 @@ from scripts.translation_check import (
     report,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 ENGLISH = {
     "config": {
         "step": {"user": {"title": "Add {name}", "description": "At {host}."}},
@@ -34,6 +36,16 @@ def test_language_has_the_keys_and_placeholders_of_english(language: str) -> Non
     """No key missing or extra, the same placeholders, resolved text, en's format."""
     problems = check(language)
     assert not problems, f"{language}.json:\n" + "\n".join(problems)
+
+
+def test_the_readme_names_the_languages_shipped() -> None:
+    """The README's list of languages is the translation files present."""
+    readme = (ROOT / "README.md").read_text()
+    paragraph = next(text for text in readme.split("\n\n") if "The UI is in" in text)
+    assert sorted(re.findall(r"\(`([a-zA-Z-]+)`\)", paragraph)) == sorted(
+        ["en", *languages()]
+    )
+    assert {"de", "es", "fr", "nl"} <= set(languages())
 
 
 def _write(directory: Path, name: str, tree: object) -> None:
