@@ -2,7 +2,9 @@
 
 Home Assistant resolves these references only for core integrations, so a
 custom integration ships them resolved. Run ``python -m scripts.translations``
-after editing strings.json; a test fails while the two disagree.
+after editing strings.json; a test fails while the two disagree. It then puts
+the other languages' keys in en.json's order and lists, per language, the keys
+still to translate (see scripts/translation_check.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sys
 from typing import Any
 
 import homeassistant
+
+from scripts.translation_check import dump, format_files, report
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENT = ROOT / "custom_components" / "hearth"
@@ -55,15 +59,19 @@ def render() -> str:
         (Path(homeassistant.__file__).parent / "strings.json").read_text()
     )
     own = json.loads((COMPONENT / "strings.json").read_text())
-    return json.dumps(resolve(own, common, own), indent=2, ensure_ascii=False) + "\n"
+    return dump(resolve(own, common, own))
 
 
 def main() -> int:
-    """Write translations/en.json."""
+    """Write translations/en.json, then list what the other languages lack."""
     target = COMPONENT / "translations" / "en.json"
-    target.write_text(render())
+    target.write_text(render(), encoding="utf-8")
     sys.stdout.write(f"wrote {target.relative_to(ROOT)}\n")
-    return 0
+    format_files(target.parent)
+    problems = list(report(target.parent))
+    for line in problems:
+        sys.stdout.write(line + "\n")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
