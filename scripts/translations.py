@@ -53,8 +53,14 @@ def resolve(strings: Any, common: dict[str, Any], own: dict[str, Any]) -> Any:
     return strings
 
 
+#: The release whose common strings ("Host", "API key", ...) en.json has:
+#: the newest supported one. Run this module with its Python
+#: (.venv-2026.10/bin/python -m scripts.translations).
+COMMON_STRINGS_RELEASE = "2026.10.4"
+
+
 def render() -> str:
-    """Return the text en.json must have."""
+    """Return the text en.json must have, with this Home Assistant's common strings."""
     common = json.loads(
         (Path(homeassistant.__file__).parent / "strings.json").read_text()
     )
