@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 from typing import Any, cast
 
-from aiohttp import ClientSession, WSCloseCode, web
+from aiohttp import ClientSession, WSCloseCode, WSMsgType, web
 import orjson
 import pytest
 
@@ -27,6 +27,7 @@ from custom_components.hearth.api import (
     HearthRateLimitError,
     HearthRequestError,
     HearthServerError,
+    client as client_module,
 )
 from custom_components.hearth.api.client import DEFAULT_RETRY_AFTER, MAX_BODY_BYTES
 
@@ -478,3 +479,52 @@ async def test_unknown_fields_are_tolerated(
     assert result.hub.id == "hub-1"
     assert result.devices[0].state.rgb == [255, 0, 10]
     assert result.devices[0].capabilities.effects == ["rainbow", "candle"]
+
+
+@pytest.mark.parametrize("answers_pings", [False, True])
+async def test_silent_event_stream(
+    scripted: ScriptedServer,
+    session: ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+    answers_pings: bool,
+) -> None:
+    """A stream that sends nothing is pinged; with no pong either, it is dead.
+
+    A server that answers the pings keeps the stream open however long it
+    has nothing to say; one that stays silent is given up after twice the
+    ping interval, with an error that says so.
+    """
+    monkeypatch.setattr(client_module, "STREAM_PING_AFTER", 0.1)
+    pings: list[bytes] = []
+    done = asyncio.Event()
+
+    async def events(request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=False)
+        await socket.prepare(request)
+        while len(pings) < 3:
+            message = await socket.receive()
+            if message.type is not WSMsgType.PING:
+                break
+            pings.append(message.data)
+            if answers_pings:
+                await socket.pong(message.data)
+        if answers_pings:
+            await socket.ping(b"from the hub")
+            await socket.send_str(orjson.dumps({"type": "hub", "hub": HUB}).decode())
+        await done.wait()
+        return socket
+
+    scripted.route("GET", "/api/v1/events", events)
+    stream = cast("AsyncGenerator[Event]", scripted.hub(session).async_events())
+    try:
+        if answers_pings:
+            event = await anext(stream)
+            assert event.type == "hub"
+            assert len(pings) == 3
+        else:
+            with pytest.raises(HearthConnectionError, match="went silent"):
+                await anext(stream)
+            assert len(pings) == 1
+    finally:
+        done.set()
+        await stream.aclose()

@@ -23,9 +23,11 @@ from aiohttp import (
     ClientPayloadError,
     ClientSession,
     ClientSSLError,
+    ClientWebSocketResponse,
     Fingerprint,
     ServerDisconnectedError,
     ServerFingerprintMismatch,
+    WSMessage,
     WSMsgType,
     WSServerHandshakeError,
 )
@@ -74,6 +76,10 @@ TOKEN_EXPIRED: Final = "token_expired"  # noqa: S105 - an error code
 #: The WebSocket close code the cloud ends an event stream with when the
 #: access token it was opened with expires.
 TOKEN_EXPIRED_CLOSE_CODE: Final = 4001
+#: An event stream that sends nothing this long is pinged; one that still
+#: sends nothing (not even the pong) as long again is dead: a silent stream
+#: is noticed within twice this.
+STREAM_PING_AFTER: Final = 12.0
 _DECODE_ERRORS = (
     ValueError,
     TypeError,
@@ -370,11 +376,11 @@ class _HearthApi:
         url = self._base_url.joinpath(path)
         try:
             async with self._session.ws_connect(
-                url, headers=await self._headers(), ssl=self._ssl, heartbeat=30
+                url, headers=await self._headers(), ssl=self._ssl, autoping=False
             ) as socket:
                 if on_open is not None:
                     await on_open()
-                while (message := await socket.receive()).type is WSMsgType.TEXT:
+                while (message := await _receive(socket)).type is WSMsgType.TEXT:
                     yield self._decode(model, message.data.encode())
         except (ServerFingerprintMismatch, ClientSSLError) as err:
             raise _untrusted(url, err) from err
@@ -404,6 +410,33 @@ class _HearthApi:
         raise HearthConnectionError(
             f"Event stream refused by {url.host}: HTTP {status}"
         )
+
+
+async def _receive(socket: ClientWebSocketResponse) -> WSMessage:
+    """Return the next message of an event stream that is not a ping or pong.
+
+    Pings are answered here. After :data:`STREAM_PING_AFTER` seconds of
+    silence the server is pinged once; if nothing at all arrives as long
+    again, the stream is dead (a hub that lost power, a dropped route) and
+    HearthConnectionError says so. No timer outlives the call.
+    """
+    pinged = False
+    while True:
+        try:
+            message = await socket.receive(timeout=STREAM_PING_AFTER)
+        except TimeoutError:
+            if pinged:
+                raise HearthConnectionError(
+                    f"The event stream went silent for {2 * STREAM_PING_AFTER:.0f} s"
+                ) from None
+            pinged = True
+            await socket.ping()
+            continue
+        pinged = False
+        if message.type is WSMsgType.PING:
+            await socket.pong(message.data)
+        elif message.type is not WSMsgType.PONG:
+            return message
 
 
 class HearthHubClient(_HearthApi):
