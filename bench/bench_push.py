@@ -23,7 +23,7 @@ from typing import Any
 import urllib.request
 
 import aiohttp
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -32,7 +32,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.hearth.api import Event
-from custom_components.hearth.coordinator import DeviceKey, HearthCoordinator
+from custom_components.hearth.coordinator import HearthCoordinator
+from custom_components.hearth.store import Change, DeviceKey
 from emulator import Emulator
 
 from .bench_integration import API_KEY, bench_entry, emulator_process
@@ -111,16 +112,17 @@ async def _single_changes(
     )
     applied: list[float] = []
     apply_cpu: list[float] = []
-    apply = coordinator.async_apply_event
+    store = coordinator.store
+    apply = store.apply_event
 
-    @callback
-    def _timed_apply(hub_id: str, event: Event) -> None:
+    def _timed_apply(hub_id: str, event: Event) -> Change:
         start = time.thread_time()
-        apply(hub_id, event)
+        change = apply(hub_id, event)
         apply_cpu.append(time.thread_time() - start)
+        return change
 
-    coordinator.async_apply_event = _timed_apply  # type: ignore[method-assign]
-    remove = coordinator.async_add_device_listener(
+    store.apply_event = _timed_apply  # type: ignore[method-assign]
+    remove = coordinator.store.add_device_listener(
         key, lambda: applied.append(time.perf_counter())
     )
     sent: list[float] = []
@@ -137,7 +139,7 @@ async def _single_changes(
     await _in_thread(hass, _send_all)
     cpu_total = time.thread_time() - cpu_start
     remove()
-    coordinator.async_apply_event = apply  # type: ignore[method-assign]
+    store.apply_event = apply  # type: ignore[method-assign]
     assert hub_id
     # The loop's own CPU time over as long a run without any change.
     pause = sent[-1] - sent[0]
@@ -194,7 +196,7 @@ async def _bursts(
     interval = RATE_SECONDS / drifts
     applied: list[float] = []
     sent: list[float] = []
-    remove = coordinator.async_add_device_listener(
+    remove = coordinator.store.add_device_listener(
         marker, lambda: applied.append(time.perf_counter())
     )
 

@@ -31,13 +31,12 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
 )
-from .coordinator import (
-    HearthConfigEntry,
-    HearthCoordinator,
-    certificate_issue_id,
-    device_identifier,
-)
+from .coordinator import HearthConfigEntry, HearthCoordinator
+from .issues import certificate_issue_id
+from .push import PushHandler
+from .registry import identifiers_of
 from .source import HearthSource, LocalHubSource
+from .stream import EventStream
 
 PLATFORMS = [Platform.LIGHT, Platform.SENSOR, Platform.SWITCH]
 
@@ -85,8 +84,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: HearthConfigEntry) -> bo
         )
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    push = PushHandler(coordinator)
+    coordinator.poll_listeners.append(push.poll_done)
+    coordinator.stream = EventStream(
+        hass, entry, source.async_events, push, coordinator.governor
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    coordinator.async_start_push()
+    coordinator.stream.async_start()
     return True
 
 
@@ -110,7 +114,4 @@ async def async_remove_config_entry_device(
     """
     if entry.state is not ConfigEntryState.LOADED:
         return True
-    data = entry.runtime_data.data
-    current = {(DOMAIN, hub_id) for hub_id in data.hubs}
-    current.update(device_identifier(*key) for key in data.devices)
-    return not device_entry.identifiers & current
+    return not device_entry.identifiers & identifiers_of(entry.runtime_data.data)

@@ -28,11 +28,16 @@ MIN_STALE_AFTER: Final = timedelta(minutes=5)
 #: While the event stream is open, polls are only a safety net: one this often
 #: (or at the scan interval, when that is longer).
 SAFETY_POLL_INTERVAL: Final = timedelta(minutes=5)
-#: Pause before the second attempt to reopen a lost event stream (the first
-#: is made at once); it doubles with each failure, up to the longest.
+#: Pause after the first failed attempt to reopen a lost event stream (the
+#: first attempt is made at once); it doubles with each failure, up to the
+#: longest.
 STREAM_MIN_BACKOFF: Final = 1.0
 STREAM_MAX_BACKOFF: Final = 60.0
-#: A stream open this long was healthy: when it ends, reconnecting starts over.
+#: Longest pause between attempts while the server cannot be reached at all,
+#: which costs it nothing: a hub that comes back is seen within this.
+STREAM_UNREACHABLE_RETRY: Final = 5.0
+#: A stream open this long was healthy even without events: when it ends,
+#: reconnecting starts over.
 STREAM_STABLE_AFTER: Final = 60.0
 #: Share of the rate budget kept free for commands (at least one request).
 COMMAND_RESERVE: Final = 0.2

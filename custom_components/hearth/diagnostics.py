@@ -38,6 +38,7 @@ async def async_get_config_entry_diagnostics(
             "options": dict(entry.options),
         },
         "polling": None,
+        "event_stream": None,
         "hubs": None,
     }
     # Set once the first refresh succeeded; removed again when unloaded.
@@ -55,6 +56,17 @@ async def async_get_config_entry_diagnostics(
             "reserve_for_commands": governor.reserve,
         },
     }
+    if (stream := coordinator.stream) is not None:
+        status = stream.status
+        diagnostics["event_stream"] = {
+            "connected": stream.connected,
+            "connected_since": status.connected_since.isoformat()
+            if status.connected_since
+            else None,
+            "reconnects": status.reconnects,
+            "last_close_reason": _redact_host(entry, status.last_close_reason),
+            "consecutive_failures": stream.backoff.failures,
+        }
     diagnostics["hubs"] = async_redact_data(
         {
             hub_id: coordinator.data.hub_state(hub_id).to_dict()

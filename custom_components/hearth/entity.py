@@ -14,7 +14,9 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .api import Device, DeviceCommand
 from .compat import parent_device_info
 from .const import MANUFACTURER
-from .coordinator import DeviceKey, HearthCoordinator, device_identifier
+from .coordinator import HearthCoordinator
+from .registry import device_identifier
+from .store import DeviceKey
 
 
 def _registry_info(device: Device | None) -> tuple[str | None, ...] | None:
@@ -71,7 +73,7 @@ class HearthEntity(CoordinatorEntity[HearthCoordinator]):
         """Listen to the coordinator's polls and to this device's own changes."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.coordinator.async_add_device_listener(
+            self.coordinator.store.add_device_listener(
                 self._key, self._handle_coordinator_update
             )
         )
@@ -118,7 +120,7 @@ class HearthEntity(CoordinatorEntity[HearthCoordinator]):
 
     async def _async_command(self, command: DeviceCommand) -> None:
         """Send a command to this entity's device."""
-        await self.coordinator.async_send_command(
+        await self.coordinator.commands.async_send(
             self._hub_id, self._device_id, command
         )
 

@@ -22,12 +22,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Capabilities, Device, DeviceCommand, DeviceKind
-from .coordinator import DeviceKey, HearthConfigEntry, HearthCoordinator
+from .coordinator import HearthConfigEntry, HearthCoordinator
 from .entity import (
     HearthEntity,
     HearthEntityDescription,
     async_add_device_entities,
 )
+from .store import DeviceKey
 
 PARALLEL_UPDATES = 1
 

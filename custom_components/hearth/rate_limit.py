@@ -23,11 +23,13 @@ Times are plain seconds (POSIX timestamps) supplied by the caller.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 import math
 from typing import Final
 
-from .api import RateLimitInfo
+from .api import HearthRateLimitError, RateLimitInfo
 
 #: The Hearth API counts every budget over a sliding window of 60 seconds.
 BUDGET_WINDOW: Final = 60.0
@@ -121,3 +123,54 @@ class RateGovernor:
         """
         self.blocked_until = max(self.blocked_until, now + retry_after)
         self.remaining = None
+
+    @contextmanager
+    def request(
+        self,
+        clock: Callable[[], float],
+        info: Callable[[], RateLimitInfo | None],
+        cost: int = 1,
+    ) -> Iterator[Request]:
+        """Count ``cost`` requests as in flight until they are answered.
+
+        Polls, commands and the event stream's handshake all go through
+        here. The answer is taken when the block ends, or earlier through
+        :meth:`Request.answered` (an event stream is answered once it opens,
+        long before it ends). The governor learns from an answer only when
+        it carried rate-limit headers: ``info`` still returns the headers of
+        an earlier answer after a failure without them. A 429 used no budget.
+        """
+        request = Request(self, clock, info, cost, info())
+        self.begin(cost)
+        try:
+            yield request
+        except HearthRateLimitError:
+            request.answered(refused=True)
+            raise
+        finally:
+            request.answered()
+
+
+@dataclass(slots=True)
+class Request:
+    """Requests in flight, counted by a governor until they are answered."""
+
+    governor: RateGovernor
+    clock: Callable[[], float]
+    info: Callable[[], RateLimitInfo | None]
+    cost: int
+    before: RateLimitInfo | None
+    pending: bool = True
+
+    def answered(self, *, refused: bool = False) -> None:
+        """Tell the governor what the answer said; only the first call counts."""
+        if not self.pending:
+            return
+        self.pending = False
+        info = self.info()
+        self.governor.end(
+            self.clock(),
+            None if info is self.before else info,
+            self.cost,
+            counted=not refused,
+        )

@@ -1,68 +1,127 @@
 """The event stream of a config entry: changes reach Home Assistant at once.
 
-The coordinator owns one :class:`EventStream`. It keeps the source's event
-stream open (a local hub's ``/events``, or the cloud's ``/v1/events`` for
-every hub of an account), reads the full state once each time
-the stream opens (the stream has no replay), hands every event to the
-coordinator, and reopens a lost stream with capped, jittered exponential
-backoff. While the stream is open, polls are only a slow safety net; while it
-is down, polling runs at the scan interval.
+:class:`EventStream` keeps the source's event stream open (a local hub's
+``/events``, or the cloud's ``/v1/events`` for every hub of an account) and
+reports what happens to a :class:`StreamListener`: each event, each time the
+stream opens (the stream has no replay, so the listener reads the full state
+then), each time it ends, and a refusal only the user can fix. It applies
+nothing itself and knows nothing of the coordinator.
+
+Reopening: at once after a stream that delivered events (or lived a while),
+then with jittered exponential backoff. While the server cannot be reached
+at all, attempts cost it nothing, so they stay at most
+``STREAM_UNREACHABLE_RETRY`` apart and a hub that comes back is seen within
+that; a server that answers with errors gets the full backoff, up to a
+minute, and a 429 is honoured through the rate governor. A discovery of the
+hub (its zeroconf announcement when it comes back) ends any wait at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import CALLBACK_TYPE, Event, callback
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event as HassEvent,
+    HomeAssistant,
+    callback,
+)
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    Event,
     HearthAuthenticationError,
     HearthCertificateError,
+    HearthConnectionError,
     HearthError,
     HearthForbiddenError,
     HearthRateLimitError,
     HearthTokenExpiredError,
 )
-from .const import LOGGER, STREAM_MAX_BACKOFF, STREAM_MIN_BACKOFF, STREAM_STABLE_AFTER
-
-if TYPE_CHECKING:
-    from .coordinator import HearthCoordinator
+from .backoff import Backoff
+from .const import (
+    LOGGER,
+    STREAM_MAX_BACKOFF,
+    STREAM_MIN_BACKOFF,
+    STREAM_STABLE_AFTER,
+    STREAM_UNREACHABLE_RETRY,
+)
+from .rate_limit import RateGovernor
+from .source import OnOpen
 
 #: Failures that only the user can fix: the stream stays closed until reload.
 _REFUSED = (HearthAuthenticationError, HearthForbiddenError, HearthCertificateError)
 
+type OpenEvents = Callable[[OnOpen], AsyncIterator[tuple[str, Event]]]
+
+
+class StreamListener(Protocol):
+    """What the owner of an event stream hears from it."""
+
+    async def async_stream_opened(self) -> None:
+        """Hear that the stream is open; no event has been read yet."""
+
+    def stream_event(self, hub_id: str, event: Event) -> None:
+        """Hear one event of one hub."""
+
+    def stream_closed(self, reason: HearthError | None, *, lost: bool) -> None:
+        """Hear that the stream ended, or that an attempt to open it failed.
+
+        ``lost`` is True when the stream is down for now (an attempt to
+        reopen it failed), False for a stream that ended and is reopened at
+        once. ``reason`` is None for a close by the server.
+        """
+
+    def stream_refused(self, err: HearthError) -> None:
+        """Hear that the server refused the credentials or the certificate."""
+
+
+@dataclass(slots=True)
+class StreamStatus:
+    """What diagnostics show of a stream."""
+
+    connected_since: datetime | None = None
+    reconnects: int = 0
+    last_close_reason: str | None = None
+
 
 class EventStream:
-    """Keeps one config entry's event stream open and applies its events.
+    """Keeps one config entry's event stream open."""
 
-    A stream that was open for a while and ends (the server restarted it, or
-    closed it when an access token expired) is reopened at once, without a
-    log line. Only when reopening fails is the stream reported lost, once;
-    it is reported back, once, when it opens again. Each attempt in between
-    is logged at debug level.
-    """
-
-    def __init__(self, coordinator: HearthCoordinator) -> None:
-        """Bind the stream to its coordinator; nothing opens before start."""
-        self._coordinator = coordinator
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        open_events: OpenEvents,
+        listener: StreamListener,
+        governor: RateGovernor,
+    ) -> None:
+        """Bind the stream; nothing opens before :meth:`async_start`."""
+        self._hass = hass
+        self._entry = entry
+        self._open_events = open_events
+        self._listener = listener
+        self._governor = governor
+        self.backoff = Backoff(
+            STREAM_MIN_BACKOFF, STREAM_MAX_BACKOFF, jitter=(0.8, 1.0)
+        )
+        self.status = StreamStatus()
         self._task: asyncio.Task[None] | None = None
         self._unsub_stop: CALLBACK_TYPE | None = None
-        #: Whether the stream is open now.
-        self.connected = False
-        #: Failed attempts (and short-lived streams) since the last healthy one.
-        self.failures = 0
-        self._opened_at: float | None = None
-        self._lost_logged = False
-        self._counting = False
-        self.random = random.Random()  # noqa: S311 - jitter, not secrets
+        self._wake = asyncio.Event()
+        self._delivered = False
+        self._unreachable = False
 
     @property
-    def _title(self) -> str:
-        return self._coordinator.config_entry.title
+    def connected(self) -> bool:
+        """Return whether the stream is open now."""
+        return self.status.connected_since is not None
 
     @callback
     def async_start(self) -> None:
@@ -71,17 +130,15 @@ class EventStream:
         Unloading the entry or stopping Home Assistant cancels the task,
         which closes the WebSocket.
         """
-        entry = self._coordinator.config_entry
-        hass = self._coordinator.hass
-        self._task = entry.async_create_background_task(
-            hass, self._async_run(), f"Hearth event stream of {entry.title}"
+        self._task = self._entry.async_create_background_task(
+            self._hass, self._async_run(), f"Hearth event stream of {self._entry.title}"
         )
-        self._unsub_stop = hass.bus.async_listen_once(
+        self._unsub_stop = self._hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_hass_stopping
         )
 
     @callback
-    def _async_hass_stopping(self, event: Event) -> None:
+    def _async_hass_stopping(self, event: HassEvent) -> None:
         """Close the stream as soon as Home Assistant starts to stop."""
         self._unsub_stop = None
         self.async_stop()
@@ -95,110 +152,101 @@ class EventStream:
         if self._task is not None:
             self._task.cancel()
             self._task = None
-        self.connected = False
+        self.status.connected_since = None
 
-    def backoff_delay(self) -> float:
-        """Return the pause before the next attempt after ``failures``."""
-        delay = min(STREAM_MAX_BACKOFF, STREAM_MIN_BACKOFF * 2 ** (self.failures - 1))
-        jittered: float = delay * self.random.uniform(0.8, 1.0)
-        return jittered
+    @callback
+    def async_reconnect_now(self) -> None:
+        """End a wait to reopen the stream: the server is known to be back."""
+        self._wake.set()
 
     async def _async_run(self) -> None:
-        coordinator = self._coordinator
         while True:
             await self._async_pause()
-            self._counting = True
-            coordinator.governor.begin()
             try:
-                async for hub_id, event in coordinator.source.async_events(
-                    self._async_opened
-                ):
-                    coordinator.async_apply_event(hub_id, event)
+                await self._async_read()
             except _REFUSED as err:
                 if isinstance(err, HearthTokenExpiredError) and self.connected:
                     # The cloud ends a stream when its token expires; the
                     # source dropped the token, and a fresh one opens it again.
                     self._closed(None, renewed=True)
                     continue
-                self._closed(err, refused=True)
-                coordinator.async_stream_refused(err)
+                self._closed(err)
+                self._listener.stream_refused(err)
                 return
             except HearthRateLimitError as err:
-                coordinator.governor.rate_limited(_now(), err.retry_after)
+                self._governor.rate_limited(_now(), err.retry_after)
                 self._closed(err)
             except HearthError as err:
                 self._closed(err)
             else:
                 self._closed(None)
 
+    async def _async_read(self) -> None:
+        """Open the stream and hand its events on until it ends."""
+        self._delivered = False
+        with self._governor.request(_now, lambda: None) as handshake:
+
+            async def _opened() -> None:
+                handshake.answered()
+                self._opened()
+                await self._listener.async_stream_opened()
+
+            async for hub_id, event in self._open_events(_opened):
+                self._delivered = True
+                self._listener.stream_event(hub_id, event)
+
     async def _async_pause(self) -> None:
         """Wait for the backoff, then for the rate budget (and Retry-After)."""
-        if self.failures:
-            delay = self.backoff_delay()
+        self._wake.clear()
+        delay = self.backoff.delay()
+        if self._unreachable:
+            delay = min(delay, STREAM_UNREACHABLE_RETRY)
+        if delay:
             LOGGER.debug(
-                "Reopening the event stream of %s in %.1f s", self._title, delay
+                "Reopening the event stream of %s in %.1f s", self._entry.title, delay
             )
-            await asyncio.sleep(delay)
-        governor = self._coordinator.governor
-        while (wait := governor.poll_wait(_now(), 1)) > 0:
+            try:
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
+                LOGGER.debug("%s was discovered; reopening now", self._entry.title)
+            except TimeoutError:
+                pass
+        while (wait := self._governor.poll_wait(_now(), 1)) > 0:
             LOGGER.debug(
-                "Rate budget spent; event stream of %s waits %.0f s", self._title, wait
+                "Rate budget spent; event stream of %s waits %.0f s",
+                self._entry.title,
+                wait,
             )
             await asyncio.sleep(wait)
 
-    def _end_count(self) -> None:
-        """Let the governor know the connection attempt is answered."""
-        if self._counting:
-            self._counting = False
-            self._coordinator.governor.end(_now(), None)
+    def _opened(self) -> None:
+        if self.status.last_close_reason is not None:
+            self.status.reconnects += 1
+        self.status.connected_since = dt_util.utcnow()
+        LOGGER.debug("Opened the event stream of %s", self._entry.title)
 
-    async def _async_opened(self) -> None:
-        """Switch polling to the safety pace and read the full state once."""
-        self._end_count()
-        self.connected = True
-        self._opened_at = _now()
-        if self._lost_logged:
-            self._lost_logged = False
-            LOGGER.info("The event stream of %s is back", self._title)
-        else:
-            LOGGER.debug("Opened the event stream of %s", self._title)
-        self._coordinator.async_push_changed()
-        await self._coordinator.async_refresh()
+    def _closed(self, err: HearthError | None, *, renewed: bool = False) -> None:
+        """Record the end of a stream or of a failed attempt, and say so.
 
-    def _closed(
-        self,
-        err: HearthError | None,
-        *,
-        refused: bool = False,
-        renewed: bool = False,
-    ) -> None:
-        """Record the end of a stream or of a failed attempt.
-
-        ``renewed``: the server ended the stream for a new token; reconnect
-        at once, as after a long healthy stream.
+        A stream that delivered events or lived a while was healthy: the
+        next attempt is made at once, and the backoff starts over.
         """
-        self._end_count()
-        opened_at, self._opened_at = self._opened_at, None
-        was_connected, self.connected = self.connected, False
-        if renewed or (
-            opened_at is not None and _now() - opened_at >= STREAM_STABLE_AFTER
-        ):
-            self.failures = 0
-        else:
-            self.failures += 1
-        if was_connected:
-            self._coordinator.async_push_changed()
-        LOGGER.debug(
-            "Event stream of %s ended: %s", self._title, err or "closed by the server"
-        )
-        if self.failures and not refused and not self._lost_logged:
-            self._lost_logged = True
-            LOGGER.warning(
-                "The event stream of %s is down (%s); polling every %.0f s until it is back",
-                self._title,
-                err or "closed by the server",
-                self._coordinator.scan_interval.total_seconds(),
+        opened_at, self.status.connected_since = self.status.connected_since, None
+        reason = str(err) if err else "closed by the server"
+        self.status.last_close_reason = reason
+        healthy = renewed or self._delivered
+        if opened_at is not None:
+            healthy = healthy or (
+                (dt_util.utcnow() - opened_at).total_seconds() >= STREAM_STABLE_AFTER
             )
+        if healthy:
+            self.backoff.reset()
+        else:
+            self.backoff.fail()
+        # Nobody answers: trying again often costs the server nothing.
+        self._unreachable = isinstance(err, HearthConnectionError)
+        LOGGER.debug("Event stream of %s ended: %s", self._entry.title, reason)
+        self._listener.stream_closed(err, lost=bool(self.backoff.failures))
 
 
 def _now() -> float:

@@ -335,7 +335,7 @@ async def test_backoff_grows_to_the_cap_and_resets(
 ) -> None:
     """While the hub fails, the pause doubles from 30 s up to 300 s (+ jitter)."""
     coordinator = await setup_entry(hass, mock_config_entry)
-    coordinator._random = FixedJitter()  # type: ignore[assignment]
+    coordinator.backoff.random = FixedJitter()  # type: ignore[assignment]
     start = dt_util.utcnow().timestamp()
     emulator.add_fault("server_error")
 
@@ -389,7 +389,7 @@ async def _outage_then_recovery(
     its end the entities were all back.
     """
     coordinator = await setup_entry(hass, mock_config_entry)
-    coordinator._random = FixedJitter()  # type: ignore[assignment]
+    coordinator.backoff.random = FixedJitter()  # type: ignore[assignment]
     entities = hearth_entity_ids(hass)
     await start_outage()
     polls: list[int] = []
@@ -482,7 +482,7 @@ async def test_health_checks_stop_when_polls_fail_anyway(
     backoff polls until a poll succeeds.
     """
     coordinator = await setup_entry(hass, mock_config_entry)
-    coordinator._random = FixedJitter()  # type: ignore[assignment]
+    coordinator.backoff.random = FixedJitter()  # type: ignore[assignment]
     emulator.add_fault("server_error", path="/api/v1/state")
     for _ in range(600):
         await advance(hass, freezer, 1)
@@ -509,8 +509,8 @@ async def test_backoff_jitter_stays_within_bounds(
 ) -> None:
     """The jitter only ever lengthens the pause, by at most a fifth."""
     coordinator = await setup_entry(hass, mock_config_entry)
-    coordinator.failures = failures
-    delays = [coordinator.backoff_delay() for _ in range(200)]
+    coordinator.backoff.failures = failures
+    delays = [(coordinator.backoff.delay()) for _ in range(200)]
     assert all(base <= delay <= base * 1.2 for delay in delays)
     assert len(set(delays)) > 1
 
@@ -526,7 +526,7 @@ async def test_unreachable_hub_logs_once_and_recovery_once(
     """One ERROR when the hub becomes unreachable, one INFO when it is back."""
     caplog.set_level(logging.DEBUG)
     coordinator = await setup_entry(hass, mock_config_entry)
-    coordinator._random = FixedJitter()  # type: ignore[assignment]
+    coordinator.backoff.random = FixedJitter()  # type: ignore[assignment]
     entities = hearth_entity_ids(hass)
     emulator.add_fault("drop")
 
@@ -811,13 +811,13 @@ async def test_command_answer_waits_while_the_poll_fails(
     race of a command sent just before a poll failed.
     """
     coordinator = await setup_entry(hass, mock_config_entry)
-    coordinator._random = FixedJitter()  # type: ignore[assignment]
+    coordinator.backoff.random = FixedJitter()  # type: ignore[assignment]
     emulator.add_fault("server_error", path="/api/v1/state")
     await advance(hass, freezer, 30)
     assert state_of(hass, SWITCH) == STATE_UNAVAILABLE
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
 
-    await coordinator.async_send_command(
+    await coordinator.commands.async_send(
         emulator.hub_id, "switch-1", DeviceCommand(on=True)
     )
     await hass.async_block_till_done()

@@ -9,7 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -137,14 +137,20 @@ def test_local_hub_url(host: str, port: int, url: str) -> None:
     assert local_hub_url(host, port) == url
 
 
-async def test_remove_device_only_once_the_hub_no_longer_has_it(
+async def test_devices_removed_while_stopped_go_at_setup(
     hass: HomeAssistant,
     emulator: Emulator,
     mock_config_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
     hass_ws_client: WebSocketGenerator,
 ) -> None:
-    """A device the hub still reports cannot be removed; one it forgot can."""
+    """A device the hub forgot while Home Assistant was not watching goes at setup.
+
+    The first poll after a setup compares the entry's devices in the registry
+    with what the hub reports: the lamp and its entity are gone. A device the
+    hub still reports, and the hub itself, cannot be removed by hand.
+    """
     assert await async_setup_component(hass, "config", {})
     await setup_entry(hass, mock_config_entry)
     entry_id = mock_config_entry.entry_id
@@ -152,13 +158,16 @@ async def test_remove_device_only_once_the_hub_no_longer_has_it(
     lamp = find_device(device_registry, {(DOMAIN, f"{emulator.hub_id}_light-2")})
     assert hub is not None
     assert lamp is not None
+    lamp_entities = er.async_entries_for_device(entity_registry, lamp.id)
+    assert lamp_entities
 
-    # The lamp goes while Home Assistant is not watching: no poll prunes it.
     assert await hass.config_entries.async_unload(entry_id)
     emulator.remove_device("light-2")
     assert await hass.config_entries.async_setup(entry_id)
     await hass.async_block_till_done()
-    assert device_registry.async_get(lamp.id) is not None
+    assert device_registry.async_get(lamp.id) is None
+    assert all(entity_registry.async_get(e.entity_id) is None for e in lamp_entities)
+    assert device_registry.async_get(hub.id) is not None
 
     client = await hass_ws_client(hass)
     for present in (
@@ -169,10 +178,6 @@ async def test_remove_device_only_once_the_hub_no_longer_has_it(
         response = await remove_device(client, present.id, entry_id)
         assert not response["success"]
         assert device_registry.async_get(present.id) is not None
-
-    response = await remove_device(client, lamp.id, entry_id)
-    assert response["success"]
-    assert device_registry.async_get(lamp.id) is None
 
 
 async def test_remove_device_while_the_entry_is_not_loaded(

@@ -47,13 +47,12 @@ from custom_components.hearth.api import (
     HearthRateLimitError,
 )
 from custom_components.hearth.const import DOMAIN, SAFETY_POLL_INTERVAL
-from custom_components.hearth.coordinator import (
-    DeviceKey,
-    HearthCoordinator,
-    certificate_issue_id,
-    device_identifier,
-)
+from custom_components.hearth.coordinator import HearthCoordinator
 from custom_components.hearth.entity import HearthEntity
+from custom_components.hearth.issues import certificate_issue_id
+from custom_components.hearth.registry import device_identifier
+from custom_components.hearth.store import DeviceKey
+from custom_components.hearth.push import PushHandler
 from custom_components.hearth.stream import EventStream
 from emulator import Emulator
 from tests.conftest import API_KEY, make_emulator
@@ -124,18 +123,18 @@ class Watch:
     @contextmanager
     def patched(self) -> Generator[None]:
         """Wrap the stream's open and end, and the coordinator's poll."""
-        opened = EventStream._async_opened
+        opened = PushHandler.async_stream_opened
         closed = EventStream._closed
         update = HearthCoordinator._async_update_data
         watch = self
 
-        async def _opened(stream: EventStream) -> None:
-            await opened(stream)
+        async def _opened(push: PushHandler) -> None:
+            await opened(push)
             await watch._note("opened")
 
         def _closed(stream: EventStream, *args: Any, **kwargs: Any) -> None:
             closed(stream, *args, **kwargs)
-            stream._coordinator.hass.async_create_task(watch._note("closed"))
+            stream._hass.async_create_task(watch._note("closed"))
 
         async def _update(coordinator: HearthCoordinator) -> Any:
             try:
@@ -144,7 +143,7 @@ class Watch:
                 await watch._note("polled")
 
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(EventStream, "_async_opened", _opened)
+            patch.setattr(PushHandler, "async_stream_opened", _opened)
             patch.setattr(EventStream, "_closed", _closed)
             patch.setattr(HearthCoordinator, "_async_update_data", _update)
             yield
@@ -479,10 +478,12 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
 ) -> None:
     """Down: polls at the scan interval, reconnects 1, 2, 4 … 60 s apart, logs once.
 
-    Back: one line, a resync, and the slow safety poll again.
+    The loss is reported once a poll has shown that the hub still answers
+    (when it does not, the failed poll is the one line). Back: one line, a
+    resync, and the slow safety poll again.
     """
     caplog.set_level(logging.DEBUG)
-    coordinator.stream.random = UpperJitter()  # type: ignore[assignment]
+    coordinator.stream.backoff.random = UpperJitter()  # type: ignore[assignment]
     await clock.tick(61)
     emulator.add_fault("server_error", path="/api/v1/events")
     emulator._hub_server.streams.force_close()
@@ -490,10 +491,7 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
     await watch.wait("closed", 2)
     assert not coordinator.stream.connected
     assert coordinator.update_interval == coordinator.scan_interval
-    assert ours(caplog, logging.WARNING) == [
-        "The event stream of Hearth Hub is down (HTTP 503); "
-        "polling every 30 s until it is back"
-    ]
+    assert ours(caplog, logging.WARNING) == []
 
     attempts = 2
     for delay in (1, 2, 4, 8, 16, 32, 60, 60):
@@ -503,6 +501,10 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
         attempts += 1
         await watch.wait("closed", attempts)
     assert emulator.stats.count(*GET_EVENTS) == attempts
+    assert ours(caplog, logging.WARNING) == [
+        "The event stream of Hearth Hub is down (HTTP 503); "
+        "polling every 30 s until it is back"
+    ]
 
     # Meanwhile the scan interval's polls kept everything up to date.
     emulator.reset_stats()
@@ -554,18 +556,26 @@ async def test_resync_after_a_hub_restart_shows_its_state(
     try:
         entry = hub_entry(first)
         coordinator = await setup_streaming(hass, watch, entry)
-        coordinator.stream.random = UpperJitter()  # type: ignore[assignment]
+        coordinator.stream.backoff.random = UpperJitter()  # type: ignore[assignment]
         on = await changed_to(hass, SWITCH, lambda state: state == STATE_ON)
         first.set_state("switch-1", on=True)
         await on()
     finally:
         await stop_hub(hass, freezer, first)
+    # The stream delivered an event, so it is reopened at once, perhaps
+    # while the hub was still stopping; it is down once the hub is gone.
     await watch.wait("closed", 2)
+    for _ in range(10):
+        if not coordinator.stream.connected:
+            break
+        await watch.wait("closed", watch.counts["closed"] + 1)
+    assert not coordinator.stream.connected
+    opened = watch.counts["opened"]
     second = _hub()
     await second.start(host="127.0.0.1", port=first.port, cloud_port=None)
     try:
         clock = Clock(hass, freezer, second, session)
-        while watch.counts["opened"] < 2:
+        while watch.counts["opened"] <= opened:
             await clock.tick(1)
         assert second.stats.by_status[304] >= 1
         assert second.stats.by_status[200] == 0
@@ -834,7 +844,7 @@ async def test_event_storm_of_a_large_hub(
             if coordinator.data.devices[last] == expected[last] and not applied.done():
                 applied.set_result(None)
 
-        coordinator.async_add_device_listener(last, _last_applied)
+        coordinator.store.add_device_listener(last, _last_applied)
         await applied
         await hass.async_block_till_done()
         assert len(expected) > 100

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.hearth.const import CONF_FINGERPRINT, DOMAIN
-from custom_components.hearth.coordinator import certificate_issue_id
+from custom_components.hearth.issues import certificate_issue_id
 from custom_components.hearth.repairs import async_create_fix_flow
 from emulator import Emulator
 from tests.integration.helpers import GET_STATE, advance, state_of
