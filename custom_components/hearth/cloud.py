@@ -32,6 +32,7 @@ from yarl import URL
 
 from .api import (
     DEFAULT_CLOUD_URL,
+    Account,
     CloudHub,
     Device,
     DeviceCommand,
@@ -88,6 +89,20 @@ def cloud_base_url() -> str:
         url.with_user(None),  # never log credentials written into the URL
     )
     return DEFAULT_CLOUD_URL
+
+
+async def async_get_account(hass: HomeAssistant, access_token: str) -> Account:
+    """Return the account that an access token (fresh from the flow) belongs to."""
+
+    async def _access_token() -> str:
+        return access_token
+
+    client = HearthCloudClient(
+        async_get_clientsession(hass),
+        TokenProviderAuth(_access_token),
+        base_url=cloud_base_url(),
+    )
+    return await client.async_get_account()
 
 
 def is_cloud_entry(entry: ConfigEntry) -> bool:

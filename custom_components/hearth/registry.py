@@ -15,7 +15,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 
 from .api import HubInfo
-from .compat import device_by_identifier, remove_device
+from .compat import device_by_identifier, devices_by_connection, remove_device
 from .const import DOMAIN, LOGGER, MANUFACTURER
 from .store import DeviceKey, HearthData
 
@@ -43,6 +43,17 @@ def identifiers_of(data: HearthData) -> set[tuple[str, str]]:
     current = {(DOMAIN, hub_id) for hub_id in data.hubs}
     current.update(device_identifier(*key) for key in data.devices)
     return current
+
+
+def hub_id_for_mac(hass: HomeAssistant, mac: str) -> str | None:
+    """Return the id of the hub with this MAC address in the device registry."""
+    for device in devices_by_connection(
+        dr.async_get(hass), (dr.CONNECTION_NETWORK_MAC, mac)
+    ):
+        for domain, value in device.identifiers:
+            if domain == DOMAIN:
+                return value
+    return None
 
 
 class DeviceRegistrar:

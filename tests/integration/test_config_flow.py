@@ -251,7 +251,7 @@ async def test_user_flow_unexpected_error(
     result = await start_user_flow(hass)
     host = f"127.0.0.1:{emulator.port}"
     with patch(
-        "custom_components.hearth.config_flow.async_check_hub",
+        "custom_components.hearth.connection.async_check_hub",
         side_effect=RuntimeError("boom"),
     ):
         result = await hass.config_entries.flow.async_configure(

@@ -92,9 +92,18 @@ FORGED_FINGERPRINT = "ab" * 32
 UNSPECIFIED = "0.0.0.0"  # noqa: S104
 #: A loopback address besides 127.0.0.1: where a hub "moves" to in the tests.
 OTHER_LOOPBACK = "127.0.0.2"
+
+
 #: Patched into the config flow when a test must say where a hub listens
 #: without being told: a real hub listens on 443, which a test cannot bind.
-DEFAULT_PORT_PATH = "custom_components.hearth.config_flow.DEFAULT_PORT"
+@contextmanager
+def default_port(port: int) -> Iterator[None]:
+    """Make ``port`` the port a hub is expected on when a discovery does not say."""
+    with (
+        patch("custom_components.hearth.config_flow.DEFAULT_PORT", port),
+        patch("custom_components.hearth.discovery.DEFAULT_PORT", port),
+    ):
+        yield
 
 
 # Discovery info as Home Assistant builds it from the emulator's announcements
@@ -392,7 +401,7 @@ async def test_discovery_of_unusable_address(
     info: Callable[[Emulator], Any],
 ) -> None:
     """Discovery goes through the same host validator as the user's input."""
-    with patch(DEFAULT_PORT_PATH, emulator.port):
+    with default_port(emulator.port):
         result = await discover(hass, source, info(emulator))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "invalid_discovery_info"
@@ -440,7 +449,7 @@ async def test_ssdp_without_presentation_url(
 ) -> None:
     """Without a presentation URL, the hub is expected on the default port."""
     info = ssdp_info(emulator, presentationURL=None)
-    with patch(DEFAULT_PORT_PATH, emulator.port):
+    with default_port(emulator.port):
         result = await discover(hass, SOURCE_SSDP, info)
         assert result["step_id"] == "discovery_confirm"
         assert result["description_placeholders"] is not None
@@ -497,7 +506,7 @@ async def test_ssdp_unreachable(hass: HomeAssistant, emulator: Emulator) -> None
 
 async def test_dhcp_adds_unknown_hub(hass: HomeAssistant, emulator: Emulator) -> None:
     """A hub known only by host name and MAC is offered under its host name."""
-    with patch(DEFAULT_PORT_PATH, emulator.port):
+    with default_port(emulator.port):
         result = await discover(hass, SOURCE_DHCP, dhcp_info(emulator))
         assert result["type"] is FlowResultType.FORM
         assert result["step_id"] == "dhcp_confirm"
@@ -521,7 +530,7 @@ async def test_dhcp_host_name_is_not_the_hub_id(
 ) -> None:
     """The id the hub reports, not the host name, becomes the unique id."""
     info = dhcp_info(emulator, hostname="Hearth-ABC123.lan")
-    with patch(DEFAULT_PORT_PATH, emulator.port):
+    with default_port(emulator.port):
         result = await discover(hass, SOURCE_DHCP, info)
         (flow,) = hub_flows(hass)
         assert flow["context"]["unique_id"] == "hearth-abc123"
@@ -540,7 +549,7 @@ async def test_dhcp_confirm_finds_configured_hub(
         data={**mock_config_entry.data, CONF_HOST: OTHER_LOOPBACK, CONF_PORT: 1},
     )
     info = dhcp_info(emulator, hostname="hearth-abc123")
-    with patch(DEFAULT_PORT_PATH, emulator.port):
+    with default_port(emulator.port):
         result = await discover(hass, SOURCE_DHCP, info)
         result = await confirm(hass, result["flow_id"], API_KEY)
     assert result["type"] is FlowResultType.ABORT
@@ -573,7 +582,7 @@ async def test_dhcp_not_a_hub(
 
 async def test_dhcp_unreachable(hass: HomeAssistant, emulator: Emulator) -> None:
     """A hub that does not answer on the default port is not offered."""
-    with patch(DEFAULT_PORT_PATH, free_port()):
+    with default_port(free_port()):
         result = await discover(hass, SOURCE_DHCP, dhcp_info(emulator))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "cannot_connect"

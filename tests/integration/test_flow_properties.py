@@ -6,7 +6,7 @@ translated form error, an entry, or a clean abort: never an exception, a
 
 Every address the validator passes is contacted for real, but at the
 emulator: random host names cannot be resolved here, so the one seam is
-``async_check_hub``, whose host and port are swapped for the emulator's
+``connection.async_check_hub``, whose host and port are swapped for the emulator's
 after the test has checked what the flow would have contacted. Entries the
 flows create are not set up (``async_setup_entry`` is patched), for the
 same reason. Most examples are refused before any I/O, which keeps the
@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, event, given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.hearth import config_flow
+from custom_components.hearth import connection
 from custom_components.hearth.const import CERTIFICATE_MODE_CA, CERTIFICATE_MODE_PIN
 from emulator import Emulator
 from tests.conftest import API_KEY
@@ -76,16 +76,16 @@ FLOW_SETTINGS = settings(
 def contacted(emulator: Emulator) -> Generator[list[tuple[str, int]]]:
     """Send every hub check to the emulator; yield the addresses it was meant for."""
     addresses: list[tuple[str, int]] = []
-    check = config_flow.async_check_hub
+    check = connection.async_check_hub
 
     async def check_at_emulator(
         hass: HomeAssistant, host: str, port: int, *args: Any
-    ) -> config_flow.HubCheck:
+    ) -> connection.HubCheck:
         addresses.append((host, port))
         return await check(hass, "127.0.0.1", emulator.port, *args)
 
     with (
-        patch.object(config_flow, "async_check_hub", check_at_emulator),
+        patch.object(connection, "async_check_hub", check_at_emulator),
         patch("custom_components.hearth.async_setup_entry", return_value=True),
         patch("custom_components.hearth.async_unload_entry", return_value=True),
     ):

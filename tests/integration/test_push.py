@@ -50,9 +50,9 @@ from custom_components.hearth.const import DOMAIN, SAFETY_POLL_INTERVAL
 from custom_components.hearth.coordinator import HearthCoordinator
 from custom_components.hearth.entity import HearthEntity
 from custom_components.hearth.issues import certificate_issue_id
+from custom_components.hearth.push import PushHandler
 from custom_components.hearth.registry import device_identifier
 from custom_components.hearth.store import DeviceKey
-from custom_components.hearth.push import PushHandler
 from custom_components.hearth.stream import EventStream
 from emulator import Emulator
 from tests.conftest import API_KEY, make_emulator
