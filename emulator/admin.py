@@ -1,25 +1,25 @@
 """The emulator-only admin API under ``/admin`` on the hub port (no auth).
 
-Every route calls the same :class:`~.server.Emulator` method a test would.
+Every route calls the same Emulator method a test would, through the
+:class:`~.control.EmulatorControl` protocol.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from .account import CLOUD_HUB_DEVICES
+from .control import EmulatorControl
 from .faults import parse_fault
 from .home import InvalidRequestError, is_int
 from .oauth import OAuthError
 from .ratelimit import WINDOW_SECONDS, RetryAfterFormat
 from .responses import ApiError, json_response, read_json_object
 
-if TYPE_CHECKING:
-    from .server import Emulator
 
-
-def admin_routes(emulator: Emulator) -> list[web.RouteDef]:
+def admin_routes(emulator: EmulatorControl) -> list[web.RouteDef]:
     """Return the admin routes, bound to ``emulator``."""
     admin = _Admin(emulator)
     return [
@@ -70,7 +70,7 @@ def _optional_str(body: dict[str, Any], name: str) -> str | None:
 class _Admin:
     """The admin handlers."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: EmulatorControl) -> None:
         self._emu = emulator
 
     def _rate_limit_json(self) -> dict[str, Any]:
@@ -175,7 +175,7 @@ class _Admin:
     async def add_cloud_hub(self, request: web.Request) -> web.Response:
         body = await read_json_object(request, allow_empty=True)
         _refuse_unknown(body, {"id", "name", "devices", "online"})
-        devices = body.get("devices", 3)
+        devices = body.get("devices", CLOUD_HUB_DEVICES)
         if devices is not None and not (is_int(devices) and 0 <= devices <= 10_000):
             raise InvalidRequestError("'devices' must be an integer 0..10000 or null")
         online = _optional_bool(body, "online")

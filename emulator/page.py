@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import html
 import secrets
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from aiohttp import web
 
+from .control import EmulatorView
 from .guard import PAGE_PATH, TOKEN_HEADER
 from .responses import dumps
-
-if TYPE_CHECKING:
-    from .server import Emulator
 
 #: How often the page asks the admin API for changes.
 POLL_MILLISECONDS: Final = 1000
@@ -215,7 +213,7 @@ refresh();
 """
 
 
-def render_page(emulator: Emulator, token: str | None, nonce: str) -> str:
+def render_page(emulator: EmulatorView, token: str | None, nonce: str) -> str:
     """Return the page; ``token`` is embedded for the page's admin requests."""
     hub = emulator.hub
     config = dumps({"token": token}).decode().replace("<", "\\u003c")
@@ -251,7 +249,7 @@ def render_page(emulator: Emulator, token: str | None, nonce: str) -> str:
     )
 
 
-def page_routes(emulator: Emulator) -> list[web.RouteDef]:
+def page_routes(emulator: EmulatorView) -> list[web.RouteDef]:
     """Return the route of the hub page, bound to ``emulator``."""
 
     async def page(request: web.Request) -> web.Response:

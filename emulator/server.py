@@ -21,7 +21,7 @@ from typing import Any, Final, Self
 
 from aiohttp import web
 
-from .account import DEFAULT_PAGE_SIZE, CloudAccount, CloudHub
+from .account import CLOUD_HUB_DEVICES, DEFAULT_PAGE_SIZE, CloudAccount, CloudHub
 from .admin import admin_routes
 from .advertise import Advertiser, url_host
 from .cloud import AUTHORIZE_PATH, TOKEN_PATH, CloudServer
@@ -48,8 +48,6 @@ from .tls import HubTLS
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_DRIFT_INTERVAL: Final = 30.0
-#: Devices of each extra hub on the cloud account.
-CLOUD_HUB_DEVICES: Final = 3
 #: How long stopping waits for in-flight requests before cancelling them.
 SHUTDOWN_TIMEOUT: Final = 2.0
 
