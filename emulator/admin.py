@@ -29,6 +29,7 @@ def admin_routes(emulator: EmulatorControl) -> list[web.RouteDef]:
         web.get("/admin/devices/{device_id}", admin.get_device),
         web.patch("/admin/devices/{device_id}", admin.update_device),
         web.delete("/admin/devices/{device_id}", admin.remove_device),
+        web.post("/admin/devices/{device_id}/press", admin.press_button),
         web.patch("/admin/hub", admin.update_hub),
         web.post("/admin/drift", admin.drift),
         web.get("/admin/rate-limit", admin.get_rate_limit),
@@ -121,6 +122,18 @@ class _Admin:
     async def remove_device(self, request: web.Request) -> web.Response:
         self._emu.remove_device(request.match_info["device_id"])
         return web.Response(status=204)
+
+    async def press_button(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request)
+        _refuse_unknown(body, {"button_id", "press_type"})
+        button_id = _optional_str(body, "button_id")
+        if button_id is None:
+            raise InvalidRequestError("'button_id' is required")
+        press_type = _optional_str(body, "press_type") or "short"
+        press = self._emu.press_button(
+            request.match_info["device_id"], button_id, press_type
+        )
+        return json_response(press)
 
     async def update_hub(self, request: web.Request) -> web.Response:
         body = await read_json_object(request)

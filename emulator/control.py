@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from .account import CLOUD_HUB_DEVICES, CloudAccount, CloudHub
 from .faults import Fault, FaultSet
-from .home import Device, Home, HubInfo
+from .home import Device, Home, HubInfo, JSONDict, PressType
 from .ratelimit import RetryAfterFormat, SlidingWindowLimiter
 from .stats import Stats
 
@@ -89,6 +89,11 @@ class EmulatorControl(EmulatorView, Protocol):
 
     def remove_device(self, device_id: str) -> Device:
         """Remove a device."""
+
+    def press_button(
+        self, device_id: str, button_id: str, press_type: str = PressType.SHORT
+    ) -> JSONDict:
+        """Press a button of a button device."""
 
     def drift(self) -> list[Device]:
         """Move every sensor reading one step."""

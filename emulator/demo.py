@@ -9,6 +9,7 @@ from typing import Final
 from .home import (
     MAC_PREFIX,
     NO_EFFECT,
+    Button,
     Capabilities,
     ColorMode,
     Device,
@@ -16,6 +17,7 @@ from .home import (
     DeviceState,
     Home,
     HubInfo,
+    PressType,
     Reading,
     SwitchType,
 )
@@ -204,6 +206,44 @@ def _energy_meter(device_id: str, name: str) -> Device:
     )
 
 
+def _button_wall_switch(device_id: str, name: str) -> Device:
+    """Return a mains-powered two-button wall switch: no battery, no double press."""
+    held = [PressType.SHORT, PressType.LONG, PressType.LONG_RELEASE]
+    return Device(
+        id=device_id,
+        kind=DeviceKind.BUTTON,
+        name=name,
+        model="HB-20",
+        firmware="1.2.0",
+        capabilities=Capabilities(
+            buttons=[Button("top", "Top", held), Button("bottom", "Bottom", held)],
+            sensors=[Reading.SIGNAL_STRENGTH],
+        ),
+        state=DeviceState(signal_strength=-58),
+    )
+
+
+def _remote(device_id: str, name: str) -> Device:
+    """Return a battery-powered four-button remote that reports every press type."""
+    return Device(
+        id=device_id,
+        kind=DeviceKind.BUTTON,
+        name=name,
+        model="HR-40",
+        firmware="1.2.0",
+        capabilities=Capabilities(
+            buttons=[
+                Button("on", "On"),
+                Button("off", "Off"),
+                Button("up", "Brighter"),
+                Button("down", "Dimmer"),
+            ],
+            sensors=[Reading.BATTERY, Reading.SIGNAL_STRENGTH],
+        ),
+        state=DeviceState(battery=72, signal_strength=-67),
+    )
+
+
 def demo_devices() -> list[Device]:
     """Return the devices of the demo home: every kind and every reading."""
     return [
@@ -216,6 +256,8 @@ def demo_devices() -> list[Device]:
         _climate_sensor("sensor-1", "Living Room Climate", 21.4),
         _light_level_sensor("sensor-2", "Garden Light Level"),
         _energy_meter("sensor-3", "Energy Meter"),
+        _button_wall_switch("button-1", "Hallway Wall Switch"),
+        _remote("button-2", "Living Room Remote"),
     ]
 
 

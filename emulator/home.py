@@ -29,6 +29,7 @@ class DeviceKind(StrEnum):
     LIGHT = "light"
     SWITCH = "switch"
     SENSOR = "sensor"
+    BUTTON = "button"
 
 
 class ColorMode(StrEnum):
@@ -45,6 +46,15 @@ class SwitchType(StrEnum):
 
     OUTLET = "outlet"
     SWITCH = "switch"
+
+
+class PressType(StrEnum):
+    """How a button was pressed."""
+
+    SHORT = "short"
+    DOUBLE = "double"
+    LONG = "long"
+    LONG_RELEASE = "long_release"
 
 
 class Reading(StrEnum):
@@ -95,8 +105,10 @@ _CAPABILITY_FIELDS: Final = frozenset(
         "switch_type",
         "power_metering",
         "sensors",
+        "buttons",
     }
 )
+_BUTTON_FIELDS: Final = frozenset({"id", "name", "press_types"})
 _DEVICE_FIELDS: Final = frozenset(
     {"id", "kind", "name", "online", "model", "firmware", "capabilities", "state"}
 )
@@ -185,6 +197,23 @@ class HubInfo:
 
 
 @dataclass(slots=True)
+class Button:
+    """One button of a button device (a wall switch or a remote)."""
+
+    id: str
+    name: str
+    press_types: list[PressType] = field(default_factory=lambda: list(PressType))
+
+    def to_json(self) -> JSONDict:
+        """Return the wire form."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "press_types": [str(press_type) for press_type in self.press_types],
+        }
+
+
+@dataclass(slots=True)
 class Capabilities:
     """What a device can do; only the fields of its kind are sent."""
 
@@ -197,6 +226,7 @@ class Capabilities:
     switch_type: SwitchType | None = None
     power_metering: bool = False
     sensors: list[Reading] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
 
     @property
     def kelvin_range(self) -> tuple[int, int] | None:
@@ -229,6 +259,11 @@ class Capabilities:
             if self.sensors:
                 data["sensors"] = [str(reading) for reading in self.sensors]
             return data
+        if kind is DeviceKind.BUTTON:
+            return {
+                "buttons": [button.to_json() for button in self.buttons],
+                "sensors": [str(reading) for reading in self.sensors],
+            }
         return {"sensors": [str(reading) for reading in self.sensors]}
 
 
@@ -373,13 +408,58 @@ def parse_capabilities(kind: DeviceKind, data: object) -> Capabilities:
         raise InvalidRequestError(
             f"'sensors' must be a list of: {', '.join(Reading)}"
         ) from err
+    if "buttons" in data and kind is not DeviceKind.BUTTON:
+        raise InvalidRequestError("Only a button device has 'buttons'")
     if kind is DeviceKind.SWITCH:
         caps.switch_type = caps.switch_type or SwitchType.SWITCH
         if caps.power_metering and not caps.sensors:
             caps.sensors = [Reading.POWER, Reading.ENERGY]
     elif kind is DeviceKind.SENSOR and "sensors" not in data:
         caps.sensors = [Reading.TEMPERATURE]
+    elif kind is DeviceKind.BUTTON:
+        caps.buttons = (
+            parse_buttons(data["buttons"])
+            if "buttons" in data
+            else [Button("main", "Button")]
+        )
     return caps
+
+
+def parse_buttons(data: object) -> list[Button]:
+    """Build the buttons of a button device from admin JSON."""
+    if not isinstance(data, list) or not data:
+        raise InvalidRequestError("'buttons' must be a non-empty list of buttons")
+    buttons: list[Button] = []
+    for item in data:
+        if not isinstance(item, dict):
+            raise InvalidRequestError("Each button must be an object")
+        unknown = sorted(set(item) - _BUTTON_FIELDS)
+        if unknown:
+            raise InvalidRequestError(f"Unknown button field(s): {', '.join(unknown)}")
+        button_id, name = item.get("id"), item.get("name")
+        if not isinstance(button_id, str) or not button_id:
+            raise InvalidRequestError("A button's 'id' must be a non-empty string")
+        if any(button.id == button_id for button in buttons):
+            raise InvalidRequestError(f"Button {button_id!r} is listed twice")
+        if name is None:
+            name = button_id.capitalize()
+        if not isinstance(name, str) or not name:
+            raise InvalidRequestError("A button's 'name' must be a non-empty string")
+        press_types = item.get("press_types", list(PressType))
+        allowed = set(PressType)
+        if not (
+            isinstance(press_types, list)
+            and press_types
+            and all(isinstance(p, str) and p in allowed for p in press_types)
+        ):
+            raise InvalidRequestError(
+                f"'press_types' must be a non-empty list of: {', '.join(PressType)}"
+            )
+        parsed = [PressType(press_type) for press_type in press_types]
+        if len(set(parsed)) != len(parsed):
+            raise InvalidRequestError("'press_types' lists a press type twice")
+        buttons.append(Button(button_id, name, parsed))
+    return buttons
 
 
 def apply_state_values(state: DeviceState, values: Mapping[str, object]) -> None:
@@ -476,6 +556,8 @@ def validate_command(device: Device, body: object) -> JSONDict:
             raise InvalidRequestError(f"{name!r} must not be null")
     if device.kind is DeviceKind.SENSOR:
         raise InvalidRequestError("A sensor has no state that can be changed")
+    if device.kind is DeviceKind.BUTTON:
+        raise InvalidRequestError("A button has no state that can be changed")
     if device.kind is DeviceKind.SWITCH and set(body) != {"on"}:
         raise InvalidRequestError("A switch only accepts 'on'")
     caps = device.capabilities
@@ -553,6 +635,8 @@ class Home:
         self.hub = hub
         self.devices: dict[str, Device] = {device.id: device for device in devices}
         self.generation = 1
+        #: The ``seq`` of the last button press; see :meth:`press`.
+        self.press_seq = 0
         self._listeners: list[Listener] = []
 
     @property
@@ -664,6 +748,47 @@ class Home:
         """Set raw state fields of a device (any DeviceState field)."""
         return self.update_device(device_id, {"state": dict(values)})
 
+    def press(
+        self,
+        device_id: str,
+        button_id: str,
+        press_type: str = PressType.SHORT,
+        *,
+        seq_floor: int = 0,
+    ) -> JSONDict:
+        """Announce a press of one button of a button device; return the press.
+
+        A press is an event only: it changes neither the state nor the ETag.
+        Its ``seq`` rises with every press of the hub, and is at least
+        ``seq_floor`` (the emulator passes the time in milliseconds, so that
+        the numbers keep rising across its own restarts too).
+        """
+        device = self.get(device_id)
+        if device.kind is not DeviceKind.BUTTON:
+            raise InvalidRequestError(f"Device {device_id!r} has no buttons")
+        button = next(
+            (b for b in device.capabilities.buttons if b.id == button_id), None
+        )
+        if button is None:
+            raise InvalidRequestError(
+                f"Device {device_id!r} has no button {button_id!r}"
+            )
+        if press_type not in button.press_types:
+            raise InvalidRequestError(
+                f"Button {button_id!r} reports only: {', '.join(button.press_types)}"
+            )
+        if not device.online:
+            raise DeviceOfflineError(f"Device {device_id!r} is offline")
+        self.press_seq = max(self.press_seq + 1, seq_floor)
+        press: JSONDict = {
+            "device_id": device_id,
+            "button_id": button_id,
+            "press_type": str(press_type),
+            "seq": self.press_seq,
+        }
+        self._emit({"type": "button_press", "press": press})
+        return press
+
     def update_hub(self, changes: Mapping[str, object]) -> HubInfo:
         """Change the hub's name, model, firmware, API version or MAC."""
         unknown = sorted(set(changes) - _HUB_FIELDS)
@@ -703,7 +828,12 @@ class Home:
         return True
 
     def _bump(self, message: JSONDict) -> None:
+        """Announce a change of the state, which moves the ETag."""
         self.generation += 1
+        self._emit(message)
+
+    def _emit(self, message: JSONDict) -> None:
+        """Tell every listener; an event alone (a press) leaves the ETag."""
         for listener in list(self._listeners):
             listener(message)
 

@@ -2,9 +2,9 @@
 
 A real hub's page shows the hub and its devices. The emulator's page also
 acts as a person standing at a device would: flip a switch, dim a light,
-change a reading, unplug a device. It reads and changes everything through
-the admin API, polling ``GET /admin`` once a second and reading the devices
-again whenever the home's generation moves.
+press a button of a remote, change a reading, unplug a device. It reads and
+changes everything through the admin API, polling ``GET /admin`` once a
+second and reading the devices again whenever the home's generation moves.
 
 The page passes the same checks as the admin API (see :mod:`.guard`). When
 the emulator needs an admin token, only a request that carried it gets the
@@ -42,6 +42,10 @@ padding:0;list-style:none}
 .device label{display:flex;justify-content:space-between;align-items:center;gap:.6rem;
 margin:.25rem 0}
 .device input[type=number]{width:7rem}
+.device fieldset{border:1px solid #d5dbe1;border-radius:.3rem;margin:.3rem 0;
+padding:.1rem .5rem .3rem}
+.device fieldset button{margin:.15rem .3rem .15rem 0}
+.device output{color:#5b6670;font-size:.85rem}
 .kind{color:#5b6670;font-size:.85rem}
 #status{min-height:1.4em;color:#8a2b06}
 """
@@ -59,6 +63,9 @@ const READINGS = {
   illuminance: ["Illuminance", "lx"], power: ["Power", "W"],
   energy: ["Energy", "kWh"], battery: ["Battery", "%"],
   signal_strength: ["Signal strength", "dBm"],
+};
+const PRESSES = {
+  short: "Short", double: "Double", long: "Long", long_release: "Long release",
 };
 const statusLine = document.getElementById("status");
 const list = document.getElementById("devices");
@@ -82,6 +89,41 @@ async function change(device, body) {
     statusLine.textContent = device.name + ": " + err.message;
     generation = null;
   }
+}
+
+async function press(device, button, pressType, output) {
+  try {
+    const sent = await call("POST",
+      "/admin/devices/" + encodeURIComponent(device.id) + "/press",
+      {button_id: button.id, press_type: pressType});
+    output.value = button.name + ": " + (PRESSES[pressType] || pressType) + " (seq " + sent.seq + ")";
+    statusLine.textContent = "";
+  } catch (err) {
+    statusLine.textContent = device.name + ": " + err.message;
+  }
+}
+
+function pressControls(item, device, buttons) {
+  const output = document.createElement("output");
+  output.id = "device-" + device.id + "-last-press";
+  output.setAttribute("aria-label", "Last press");
+  for (const button of buttons) {
+    const group = document.createElement("fieldset");
+    group.id = "device-" + device.id + "-button-" + button.id;
+    const legend = document.createElement("legend");
+    legend.textContent = button.name;
+    group.append(legend);
+    for (const pressType of button.press_types || []) {
+      const control = document.createElement("button");
+      control.type = "button";
+      control.id = group.id + "-" + pressType;
+      control.textContent = PRESSES[pressType] || pressType;
+      control.addEventListener("click", () => press(device, button, pressType, output));
+      group.append(control);
+    }
+    item.append(group);
+  }
+  item.append(output);
 }
 
 function field(parent, device, key, label, input) {
@@ -151,6 +193,7 @@ function build(device) {
     for (const name of ["none", ...caps.effects]) effect.add(new Option(name, name));
     effect.addEventListener("change", () => change(device, {state: {effect: effect.value}}));
   }
+  if (caps.buttons && caps.buttons.length) pressControls(item, device, caps.buttons);
   for (const reading of caps.sensors || []) {
     const [label, unit] = READINGS[reading] || [reading, ""];
     const input = field(item, device, reading, unit ? label + " (" + unit + ")" : label,

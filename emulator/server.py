@@ -28,7 +28,15 @@ from .cloud import AUTHORIZE_PATH, TOKEN_PATH, CloudServer
 from .demo import DEFAULT_SEED, account_id, build_home, hub_identity
 from .faults import Fault, FaultKind, FaultSet, parse_fault
 from .guard import AdminGuard, guard_middleware, is_loopback
-from .home import API_VERSION, Device, Home, HubInfo, JSONDict, NotFoundError
+from .home import (
+    API_VERSION,
+    Device,
+    Home,
+    HubInfo,
+    JSONDict,
+    NotFoundError,
+    PressType,
+)
 from .hub import HubServer
 from .keys import KeyRing
 from .middleware import AppRunner
@@ -420,6 +428,18 @@ class Emulator:
     def update_device(self, device_id: str, changes: Mapping[str, Any]) -> Device:
         """Change ``name``, ``model``, ``firmware``, ``online`` and/or ``state``."""
         return self.home.update_device(device_id, changes)
+
+    def press_button(
+        self, device_id: str, button_id: str, press_type: str = PressType.SHORT
+    ) -> JSONDict:
+        """Press a button of a button device; return the press the streams carry.
+
+        Its ``seq`` starts from the clock in milliseconds, so that it keeps
+        rising when the emulator is restarted, as a hub's does.
+        """
+        return self.home.press(
+            device_id, button_id, press_type, seq_floor=int(self._clock() * 1000)
+        )
 
     def update_hub(self, **changes: str) -> HubInfo:
         """Change the hub's ``name``, ``model``, ``firmware``, ``api_version`` or ``mac``."""

@@ -34,6 +34,8 @@ from .exceptions import (
 )
 from .models import (
     Account,
+    Button,
+    ButtonPress,
     Capabilities,
     CloudEvent,
     CloudHub,
@@ -47,6 +49,7 @@ from .models import (
     HubInfo,
     HubPage,
     HubState,
+    PressType,
     RateLimitInfo,
     SensorReading,
     SwitchType,
@@ -66,6 +69,8 @@ __all__ = [
     "AbstractAuth",
     "Account",
     "ApiKeyAuth",
+    "Button",
+    "ButtonPress",
     "Capabilities",
     "CloudEvent",
     "CloudHub",
@@ -95,6 +100,7 @@ __all__ = [
     "HubInfo",
     "HubPage",
     "HubState",
+    "PressType",
     "RateLimitInfo",
     "SensorReading",
     "SwitchType",
