@@ -13,6 +13,7 @@ from aiohttp import web
 from .account import CLOUD_HUB_DEVICES
 from .control import EmulatorControl
 from .faults import parse_fault
+from .firmware import parse_install_body
 from .home import InvalidRequestError, is_int
 from .oauth import OAuthError
 from .ratelimit import WINDOW_SECONDS, RetryAfterFormat
@@ -31,6 +32,9 @@ def admin_routes(emulator: EmulatorControl) -> list[web.RouteDef]:
         web.delete("/admin/devices/{device_id}", admin.remove_device),
         web.post("/admin/devices/{device_id}/press", admin.press_button),
         web.patch("/admin/hub", admin.update_hub),
+        web.get("/admin/firmware", admin.get_firmware),
+        web.patch("/admin/firmware", admin.update_firmware),
+        web.post("/admin/firmware/install", admin.install_firmware),
         web.post("/admin/drift", admin.drift),
         web.get("/admin/rate-limit", admin.get_rate_limit),
         web.post("/admin/rate-limit", admin.set_rate_limit),
@@ -97,6 +101,7 @@ class _Admin:
                 "cloud_event_streams": emu.cloud_event_stream_count,
                 "rate_limit": self._rate_limit_json(),
                 "faults": [fault.to_json() for fault in emu.faults],
+                "firmware": emu.home.firmware_json(),
                 "ssdp_location": emu.ssdp_location,
             }
         )
@@ -138,6 +143,28 @@ class _Admin:
     async def update_hub(self, request: web.Request) -> web.Response:
         body = await read_json_object(request)
         return json_response(self._emu.home.update_hub(body).to_json())
+
+    async def get_firmware(self, request: web.Request) -> web.Response:
+        return json_response(self._emu.firmware_status())
+
+    async def update_firmware(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request)
+        _refuse_unknown(
+            body,
+            {
+                "latest",
+                "release_notes",
+                "release_url",
+                "step_seconds",
+                "restart_seconds",
+            },
+        )
+        return json_response(self._emu.update_firmware(body))
+
+    async def install_firmware(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request, allow_empty=True)
+        version = parse_install_body(body)
+        return json_response(self._emu.install_firmware(version), status=202)
 
     async def drift(self, request: web.Request) -> web.Response:
         return json_response([device.to_json() for device in self._emu.drift()])

@@ -95,6 +95,17 @@ class EmulatorControl(EmulatorView, Protocol):
     ) -> JSONDict:
         """Press a button of a button device."""
 
+    def install_firmware(
+        self, version: str | None = None, *, hub_id: str | None = None
+    ) -> JSONDict:
+        """Start installing the latest firmware."""
+
+    def firmware_status(self) -> JSONDict:
+        """Return the local hub's firmware and the timings of installs."""
+
+    def update_firmware(self, changes: Mapping[str, Any]) -> JSONDict:
+        """Change the release offered and the timings of installs."""
+
     def drift(self) -> list[Device]:
         """Move every sensor reading one step."""
 

@@ -15,6 +15,7 @@ from .home import (
     Device,
     DeviceKind,
     DeviceState,
+    Firmware,
     Home,
     HubInfo,
     PressType,
@@ -23,6 +24,9 @@ from .home import (
 )
 
 DEFAULT_SEED: Final = 1
+#: The firmware release hubs are offered, newer than the one they run.
+DEMO_LATEST_FIRMWARE: Final = "1.5.0"
+RELEASES_URL: Final = "https://hearth-home.io/releases/hub"
 DEMO_EFFECTS: Final = ("colorloop", "candle", "fireplace")
 _KINDS: Final = (DeviceKind.LIGHT, DeviceKind.SWITCH, DeviceKind.SENSOR)
 _ROOMS: Final = (
@@ -309,9 +313,35 @@ def generated_devices(count: int, rng: random.Random) -> list[Device]:
     return devices
 
 
-def build_home(hub: HubInfo, devices: int | None, seed: int) -> Home:
-    """Return the demo home, or a generated home of ``devices`` devices."""
+def release(version: str | None) -> Firmware:
+    """Return what a hub knows of its latest release (None: it knows of none)."""
+    if version is None:
+        return Firmware()
+    notes = (
+        f"## Hearth hub {version}\n\n"
+        "- Wall switches and remotes report every press, also double and long ones.\n"
+        "- Firmware updates can be started from Home Assistant.\n"
+        "- The event stream reconnects faster after a restart.\n"
+    )
+    return Firmware(
+        latest=version,
+        release_notes=notes,
+        release_url=f"{RELEASES_URL}/{version}",
+    )
+
+
+def build_home(
+    hub: HubInfo,
+    devices: int | None,
+    seed: int,
+    latest_firmware: str | None = DEMO_LATEST_FIRMWARE,
+) -> Home:
+    """Return the demo home, or a generated home of ``devices`` devices.
+
+    Its hub is offered firmware ``latest_firmware`` (None: no release known).
+    """
+    firmware = release(latest_firmware)
     if devices is None:
-        return Home(hub, demo_devices())
+        return Home(hub, demo_devices(), firmware)
     rng = random.Random(f"{seed}:{hub.id}")  # noqa: S311 - test data, not crypto
-    return Home(hub, generated_devices(devices, rng))
+    return Home(hub, generated_devices(devices, rng), firmware)

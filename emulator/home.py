@@ -18,7 +18,7 @@ type Listener = Callable[[JSONDict], None]
 
 HUB_MODEL: Final = "HH-100"
 HUB_FIRMWARE: Final = "1.4.2"
-API_VERSION: Final = "1.2"
+API_VERSION: Final = "1.3"
 #: The first three octets of every Hearth hub's MAC address (used by DHCP discovery).
 MAC_PREFIX: Final = "a4:c1:38"
 
@@ -113,6 +113,7 @@ _DEVICE_FIELDS: Final = frozenset(
     {"id", "kind", "name", "online", "model", "firmware", "capabilities", "state"}
 )
 _HUB_FIELDS: Final = frozenset({"name", "model", "firmware", "api_version", "mac"})
+_RELEASE_FIELDS: Final = frozenset({"latest", "release_notes", "release_url"})
 #: The value a fresh reading starts from when a device does not say otherwise.
 DEFAULT_READINGS: Final[Mapping[Reading, float]] = {
     Reading.TEMPERATURE: 21.0,
@@ -153,6 +154,24 @@ class ConflictError(HomeError):
     """Something with that id already exists."""
 
     code = "conflict"
+
+
+class UpToDateError(ConflictError):
+    """A firmware install was asked for, but the hub runs the latest firmware."""
+
+    code = "up_to_date"
+
+
+class InstallInProgressError(ConflictError):
+    """A firmware install was asked for while one is running."""
+
+    code = "install_in_progress"
+
+
+class VersionUnavailableError(ConflictError):
+    """A firmware install named a version that is not the latest."""
+
+    code = "version_unavailable"
 
 
 def is_int(value: object) -> bool:
@@ -210,6 +229,51 @@ class Button:
             "id": self.id,
             "name": self.name,
             "press_types": [str(press_type) for press_type in self.press_types],
+        }
+
+
+class FirmwareState(StrEnum):
+    """What the hub's firmware updater is doing."""
+
+    IDLE = "idle"
+    INSTALLING = "installing"
+
+
+@dataclass(slots=True)
+class FirmwareError:
+    """Why the last firmware install failed."""
+
+    code: str
+    message: str
+
+
+@dataclass(slots=True)
+class Firmware:
+    """The hub's view of its firmware releases, and of a running install.
+
+    The installed version is the hub's own (:attr:`HubInfo.firmware`).
+    """
+
+    latest: str | None = None
+    release_notes: str | None = None
+    release_url: str | None = None
+    state: FirmwareState = FirmwareState.IDLE
+    progress: int | None = None
+    error: FirmwareError | None = None
+
+    def to_json(self, installed: str) -> JSONDict:
+        """Return the wire form (``GET /firmware``)."""
+        error = self.error
+        return {
+            "installed": installed,
+            "latest": self.latest,
+            "state": str(self.state),
+            "progress": self.progress,
+            "release_notes": self.release_notes,
+            "release_url": self.release_url,
+            "error": None
+            if error is None
+            else {"code": error.code, "message": error.message},
         }
 
 
@@ -630,10 +694,16 @@ def apply_command(device: Device, command: Mapping[str, Any]) -> None:
 class Home:
     """A hub and its devices, with a generation counter and change listeners."""
 
-    def __init__(self, hub: HubInfo, devices: Iterable[Device] = ()) -> None:
-        """Hold the hub and its devices, in the order given."""
+    def __init__(
+        self,
+        hub: HubInfo,
+        devices: Iterable[Device] = (),
+        firmware: Firmware | None = None,
+    ) -> None:
+        """Hold the hub, its devices (in the order given) and its firmware releases."""
         self.hub = hub
         self.devices: dict[str, Device] = {device.id: device for device in devices}
+        self.firmware = firmware or Firmware()
         self.generation = 1
         #: The ``seq`` of the last button press; see :meth:`press`.
         self.press_seq = 0
@@ -803,6 +873,76 @@ class Home:
         if self.hub.to_json() != before:
             self._bump({"type": "hub", "hub": self.hub.to_json()})
         return self.hub
+
+    # Firmware: none of it is part of /state, so none of it moves the ETag,
+    # except the installed version, which is the hub's own.
+
+    def firmware_json(self) -> JSONDict:
+        """Return the ``GET /firmware`` document."""
+        return self.firmware.to_json(self.hub.firmware)
+
+    def update_release(self, changes: Mapping[str, object]) -> JSONDict:
+        """Change what the hub knows of the latest release; a ``firmware`` event."""
+        unknown = sorted(set(changes) - _RELEASE_FIELDS)
+        if unknown:
+            raise InvalidRequestError(f"Unknown field(s): {', '.join(unknown)}")
+        for name, value in changes.items():
+            if value is not None and not (isinstance(value, str) and value):
+                raise InvalidRequestError(
+                    f"{name!r} must be a non-empty string or null"
+                )
+        if "latest" in changes and self.firmware.state is FirmwareState.INSTALLING:
+            raise InstallInProgressError("An install is running")
+        before = self.firmware_json()
+        for name, value in changes.items():
+            setattr(self.firmware, name, value)
+        if self.firmware_json() != before:
+            self._emit({"type": "firmware", "firmware": self.firmware_json()})
+        return self.firmware_json()
+
+    def begin_install(self, version: str | None = None) -> JSONDict:
+        """Start installing the latest firmware (``version``, when given, must be it)."""
+        firmware = self.firmware
+        if firmware.state is FirmwareState.INSTALLING:
+            raise InstallInProgressError(
+                f"Firmware {firmware.latest} is being installed"
+            )
+        if firmware.latest is None or firmware.latest == self.hub.firmware:
+            raise UpToDateError(f"Firmware {self.hub.firmware} is the latest")
+        if version is not None and version != firmware.latest:
+            raise VersionUnavailableError(
+                f"Firmware {version!r} is not available; the latest is {firmware.latest}"
+            )
+        firmware.state, firmware.progress, firmware.error = (
+            FirmwareState.INSTALLING,
+            0,
+            None,
+        )
+        return self._firmware_event("firmware_progress")
+
+    def install_progress(self, percent: int) -> JSONDict:
+        """Report how far the running install is."""
+        self.firmware.progress = percent
+        return self._firmware_event("firmware_progress")
+
+    def fail_install(self, code: str, message: str) -> JSONDict:
+        """End the running install without changing the installed version."""
+        firmware = self.firmware
+        firmware.state, firmware.progress = FirmwareState.IDLE, None
+        firmware.error = FirmwareError(code, message)
+        return self._firmware_event("firmware_failed")
+
+    def finish_install(self) -> HubInfo:
+        """Run the installed version, as the hub does once it restarted."""
+        firmware = self.firmware
+        version = firmware.latest or self.hub.firmware
+        firmware.state, firmware.progress = FirmwareState.IDLE, None
+        return self.update_hub({"firmware": version})
+
+    def _firmware_event(self, event_type: str) -> JSONDict:
+        document = self.firmware_json()
+        self._emit({"type": event_type, "firmware": document})
+        return document
 
     def drift(self, rng: random.Random, elapsed: float) -> list[Device]:
         """Let sensor readings wander as ``elapsed`` seconds pass.

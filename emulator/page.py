@@ -69,6 +69,8 @@ const PRESSES = {
 };
 const statusLine = document.getElementById("status");
 const list = document.getElementById("devices");
+const firmwareStatus = document.getElementById("hub-firmware-status");
+const installButton = document.getElementById("hub-firmware-install");
 let generation = null;
 
 async function call(method, path, body) {
@@ -229,6 +231,31 @@ function render(device) {
   }
 }
 
+function showFirmware(firmware) {
+  const available = firmware.latest && firmware.latest !== firmware.installed;
+  let text = "Up to date";
+  if (firmware.state === "installing") {
+    text = "Installing " + firmware.latest + ": " + firmware.progress + " %";
+  } else if (available) {
+    text = firmware.latest + " available";
+  }
+  if (firmware.error && firmware.state !== "installing") {
+    text += " (the last install failed: " + firmware.error.message + ")";
+  }
+  firmwareStatus.textContent = text;
+  installButton.textContent = "Install " + (firmware.latest || "");
+  installButton.hidden = !available || firmware.state === "installing";
+}
+
+installButton.addEventListener("click", async () => {
+  try {
+    showFirmware(await call("POST", "/admin/firmware/install"));
+    statusLine.textContent = "";
+  } catch (err) {
+    statusLine.textContent = "Firmware: " + err.message;
+  }
+});
+
 async function refresh() {
   try {
     const overview = await call("GET", "/admin");
@@ -237,6 +264,7 @@ async function refresh() {
       if (cell) cell.textContent = value === null ? "" : String(value);
     }
     document.title = overview.hub.name + " · Hearth";
+    showFirmware(overview.firmware);
     if (overview.generation !== generation) {
       const devices = await call("GET", "/admin/devices");
       const ids = new Set(devices.map((device) => "device-" + device.id));
@@ -272,6 +300,10 @@ def render_page(emulator: EmulatorView, token: str | None, nonce: str) -> str:
             ("API version", "api-version", hub.api_version),
             ("MAC", "mac", hub.mac),
         )
+    )
+    rows += (
+        '<dt>Firmware update</dt><dd><span id="hub-firmware-status"></span> '
+        '<button type="button" id="hub-firmware-install" hidden>Install</button></dd>'
     )
     return (
         "<!DOCTYPE html>\n"

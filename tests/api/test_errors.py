@@ -294,7 +294,7 @@ async def test_unsupported_api_version(
         await hub.async_get_info()
     assert info.value.api_version == "2.0"
     emulator.clear_faults()
-    assert (await hub.async_get_info()).api_version == "1.2"
+    assert (await hub.async_get_info()).api_version == "1.3"
 
 
 async def test_newer_minor_version_is_fine(

@@ -28,7 +28,7 @@ async def test_info(hub: HearthHubClient, emulator: Emulator) -> None:
     info = await hub.async_get_info()
     assert info.id == emulator.hub_id
     assert info.name == "Hearth Hub"
-    assert (info.model, info.firmware, info.api_version) == ("HH-100", "1.4.2", "1.2")
+    assert (info.model, info.firmware, info.api_version) == ("HH-100", "1.4.2", "1.3")
     assert info.api_major == 1
     assert info.mac is not None
     assert info.mac.startswith("a4:c1:38:")
