@@ -18,6 +18,8 @@ from custom_components.hearth.api import (
     DeviceState,
     Event,
     EventType,
+    Firmware,
+    FirmwareFailure,
     HubInfo,
     HubPage,
     HubState,
@@ -120,6 +122,7 @@ def test_unknown_fields_are_tolerated() -> None:
         (HubPage, {"next_cursor": None}),
         (Event, {"device_id": "x"}),
         (Event, {"type": "button_press", "press": {**PRESS, "seq": None}}),
+        (Event, {"type": "firmware", "firmware": {"latest": "1.5.0"}}),
         (Device, {**REMOTE, "capabilities": {"buttons": [{"id": "on"}]}}),
     ],
 )
@@ -234,6 +237,40 @@ def test_events_decode() -> None:
     hub = Event.from_dict({"type": "hub", "hub": HUB})
     assert hub.hub is not None
     assert hub.hub.firmware == "1.4.2"
+
+
+def test_firmware_events_decode() -> None:
+    """The firmware events carry the whole firmware document."""
+    event = Event.from_dict(
+        {
+            "type": "firmware_failed",
+            "firmware": {
+                "installed": "1.4.2",
+                "latest": "1.5.0",
+                "state": "idle",
+                "progress": None,
+                "release_notes": None,
+                "release_url": None,
+                "error": {"code": "download_failed", "message": "No network"},
+            },
+        }
+    )
+    assert event.type == EventType.FIRMWARE_FAILED
+    assert event.firmware == Firmware(
+        installed="1.4.2",
+        latest="1.5.0",
+        error=FirmwareFailure(code="download_failed", message="No network"),
+    )
+    assert event.firmware.update_available
+    progress = Event.from_dict(
+        {
+            "type": "firmware_progress",
+            "firmware": {"installed": "1.4.2", "state": "installing", "progress": 40},
+        }
+    )
+    assert progress.firmware is not None
+    assert (progress.firmware.installing, progress.firmware.progress) == (True, 40)
+    assert not progress.firmware.update_available
 
 
 def test_hub_page_decodes() -> None:

@@ -301,6 +301,49 @@ class HubPage(_Model):
     next_cursor: str | None = None
 
 
+class FirmwareState(StrEnum):
+    """What a hub's firmware updater is doing; newer hubs may report others."""
+
+    IDLE = "idle"
+    INSTALLING = "installing"
+
+
+@dataclass(slots=True)
+class FirmwareFailure(_Model):
+    """Why a hub's last firmware install failed: a stable code and a message."""
+
+    code: str
+    message: str
+
+
+@dataclass(slots=True)
+class Firmware(_Model):
+    """``GET /firmware``: the installed and latest firmware, and a running install.
+
+    ``latest`` is None while the hub knows of no release. ``progress`` (0 to
+    100) is set while ``state`` is ``installing``. ``error`` says why the
+    last install failed, until the next one starts.
+    """
+
+    installed: str
+    latest: str | None = None
+    state: str = FirmwareState.IDLE
+    progress: int | None = None
+    release_notes: str | None = None
+    release_url: str | None = None
+    error: FirmwareFailure | None = None
+
+    @property
+    def update_available(self) -> bool:
+        """Return True when the hub offers a firmware other than its own."""
+        return self.latest is not None and self.latest != self.installed
+
+    @property
+    def installing(self) -> bool:
+        """Return True while an install runs."""
+        return self.state == FirmwareState.INSTALLING
+
+
 class EventType(StrEnum):
     """The kinds of message on the ``/events`` WebSocket."""
 
@@ -309,6 +352,9 @@ class EventType(StrEnum):
     DEVICE_REMOVED = "device_removed"
     HUB = "hub"
     BUTTON_PRESS = "button_press"
+    FIRMWARE = "firmware"
+    FIRMWARE_PROGRESS = "firmware_progress"
+    FIRMWARE_FAILED = "firmware_failed"
 
 
 @dataclass(slots=True)
@@ -339,6 +385,7 @@ class Event(_Model):
     device_id: str | None = None
     hub: HubInfo | None = None
     press: ButtonPress | None = None
+    firmware: Firmware | None = None
 
 
 @dataclass(slots=True, kw_only=True)
