@@ -14,7 +14,7 @@ from .account import CLOUD_HUB_DEVICES
 from .control import EmulatorControl
 from .faults import parse_fault
 from .firmware import parse_install_body
-from .home import InvalidRequestError, is_int
+from .home import InvalidRequestError, PressType, is_int
 from .oauth import OAuthError
 from .ratelimit import WINDOW_SECONDS, RetryAfterFormat
 from .responses import ApiError, json_response, read_json_object
@@ -134,7 +134,7 @@ class _Admin:
         button_id = _optional_str(body, "button_id")
         if button_id is None:
             raise InvalidRequestError("'button_id' is required")
-        press_type = _optional_str(body, "press_type") or "short"
+        press_type = _optional_str(body, "press_type") or PressType.SHORT
         press = self._emu.press_button(
             request.match_info["device_id"], button_id, press_type
         )
