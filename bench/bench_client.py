@@ -168,7 +168,7 @@ async def requests_per_second(
 
 
 async def bench_requests(seconds: float, concurrency: int) -> list[Row]:
-    """Measure requests per second against the demo home (9 devices)."""
+    """Measure requests per second against the demo home (11 devices)."""
     rows: list[Row] = []
     async with emulator() as hub, aiohttp.ClientSession() as session:
         pin = pinned_ssl(hub.fingerprint)

@@ -13,8 +13,9 @@ import signal
 import sys
 
 from .account import DEFAULT_PAGE_SIZE
-from .demo import DEFAULT_SEED
+from .demo import DEFAULT_SEED, DEMO_LATEST_FIRMWARE
 from .dhcp import send_dhcp_request
+from .firmware import DEFAULT_RESTART_SECONDS, DEFAULT_STEP_SECONDS
 from .guard import TOKEN_QUERY
 from .oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN_LIFETIME
 from .ratelimit import UNLIMITED_BUDGET, WINDOW_SECONDS
@@ -33,6 +34,13 @@ def _positive_int(value: str) -> int:
 def _non_negative_int(value: str) -> int:
     number = int(value)
     if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number
+
+
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if not number >= 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return number
 
@@ -184,6 +192,29 @@ def build_parser() -> argparse.ArgumentParser:
         "loopback, else a random one, printed at start)",
     )
     parser.add_argument(
+        "--firmware-latest",
+        default=DEMO_LATEST_FIRMWARE,
+        metavar="VERSION",
+        help="firmware release the hubs are offered (default: %(default)s; the "
+        "hub's own version makes it up to date)",
+    )
+    parser.add_argument(
+        "--firmware-step",
+        type=_non_negative_float,
+        default=DEFAULT_STEP_SECONDS,
+        metavar="SECONDS",
+        help="time between the progress reports of a firmware install, five in "
+        "all (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--firmware-restart",
+        type=_non_negative_float,
+        default=DEFAULT_RESTART_SECONDS,
+        metavar="SECONDS",
+        help="how long a hub is down, restarting, after a firmware install "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
         "--dhcp-interface",
         metavar="INTERFACE",
         help="once serving, announce the hub by DHCP on INTERFACE, as a hub"
@@ -209,6 +240,8 @@ def banner(emu: Emulator, args: argparse.Namespace) -> str:
         if args.rate_limit
         else f"none (headers report {UNLIMITED_BUDGET} per {WINDOW_SECONDS:g} s)"
     )
+    latest = emu.home.firmware.latest
+    firmware = "none" if latest is None or latest == emu.hub.firmware else latest
     token = emu.admin_token
     if token is None:
         page, admin = emu.page_url, "emulator only; no token needed on loopback"
@@ -227,6 +260,7 @@ def banner(emu: Emulator, args: argparse.Namespace) -> str:
         f"               token     {emu.token_url}",
         f"               client id {emu.client_id}   secret {emu.client_secret}",
         f"  Rate limit   {limit}",
+        f"  Firmware     {emu.hub.firmware} installed, {firmware} offered",
     ]
     if args.advertise:
         lines.append(
@@ -271,6 +305,9 @@ async def run(args: argparse.Namespace) -> int:
         certificate_files=(args.cert_file, args.key_file) if args.cert_file else None,
         admin_token=args.admin_token,
         redirect_uris=args.redirect_uris,
+        firmware_latest=args.firmware_latest,
+        firmware_step=args.firmware_step,
+        firmware_restart=args.firmware_restart,
     )
     try:
         await emu.start(host=args.host, port=args.port, cloud_port=args.cloud_port)

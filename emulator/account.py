@@ -11,6 +11,8 @@ from typing import Final
 from .home import ConflictError, Home, InvalidRequestError, JSONDict, NotFoundError
 
 DEFAULT_PAGE_SIZE: Final = 1
+#: Devices of each extra hub on the cloud account.
+CLOUD_HUB_DEVICES: Final = 3
 ACCOUNT_NAME: Final = "Demo account"
 
 

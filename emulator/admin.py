@@ -1,25 +1,26 @@
 """The emulator-only admin API under ``/admin`` on the hub port (no auth).
 
-Every route calls the same :class:`~.server.Emulator` method a test would.
+Every route calls the same Emulator method a test would, through the
+:class:`~.control.EmulatorControl` protocol.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from .account import CLOUD_HUB_DEVICES
+from .control import EmulatorControl
 from .faults import parse_fault
-from .home import InvalidRequestError, is_int
+from .firmware import parse_install_body
+from .home import InvalidRequestError, PressType, is_int
 from .oauth import OAuthError
 from .ratelimit import WINDOW_SECONDS, RetryAfterFormat
 from .responses import ApiError, json_response, read_json_object
 
-if TYPE_CHECKING:
-    from .server import Emulator
 
-
-def admin_routes(emulator: Emulator) -> list[web.RouteDef]:
+def admin_routes(emulator: EmulatorControl) -> list[web.RouteDef]:
     """Return the admin routes, bound to ``emulator``."""
     admin = _Admin(emulator)
     return [
@@ -29,7 +30,11 @@ def admin_routes(emulator: Emulator) -> list[web.RouteDef]:
         web.get("/admin/devices/{device_id}", admin.get_device),
         web.patch("/admin/devices/{device_id}", admin.update_device),
         web.delete("/admin/devices/{device_id}", admin.remove_device),
+        web.post("/admin/devices/{device_id}/press", admin.press_button),
         web.patch("/admin/hub", admin.update_hub),
+        web.get("/admin/firmware", admin.get_firmware),
+        web.patch("/admin/firmware", admin.update_firmware),
+        web.post("/admin/firmware/install", admin.install_firmware),
         web.post("/admin/drift", admin.drift),
         web.get("/admin/rate-limit", admin.get_rate_limit),
         web.post("/admin/rate-limit", admin.set_rate_limit),
@@ -70,7 +75,7 @@ def _optional_str(body: dict[str, Any], name: str) -> str | None:
 class _Admin:
     """The admin handlers."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: EmulatorControl) -> None:
         self._emu = emulator
 
     def _rate_limit_json(self) -> dict[str, Any]:
@@ -96,6 +101,7 @@ class _Admin:
                 "cloud_event_streams": emu.cloud_event_stream_count,
                 "rate_limit": self._rate_limit_json(),
                 "faults": [fault.to_json() for fault in emu.faults],
+                "firmware": emu.home.firmware_json(),
                 "ssdp_location": emu.ssdp_location,
             }
         )
@@ -122,9 +128,43 @@ class _Admin:
         self._emu.remove_device(request.match_info["device_id"])
         return web.Response(status=204)
 
+    async def press_button(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request)
+        _refuse_unknown(body, {"button_id", "press_type"})
+        button_id = _optional_str(body, "button_id")
+        if button_id is None:
+            raise InvalidRequestError("'button_id' is required")
+        press_type = _optional_str(body, "press_type") or PressType.SHORT
+        press = self._emu.press_button(
+            request.match_info["device_id"], button_id, press_type
+        )
+        return json_response(press)
+
     async def update_hub(self, request: web.Request) -> web.Response:
         body = await read_json_object(request)
         return json_response(self._emu.home.update_hub(body).to_json())
+
+    async def get_firmware(self, request: web.Request) -> web.Response:
+        return json_response(self._emu.firmware_status())
+
+    async def update_firmware(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request)
+        _refuse_unknown(
+            body,
+            {
+                "latest",
+                "release_notes",
+                "release_url",
+                "step_seconds",
+                "restart_seconds",
+            },
+        )
+        return json_response(self._emu.update_firmware(body))
+
+    async def install_firmware(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request, allow_empty=True)
+        version = parse_install_body(body)
+        return json_response(self._emu.install_firmware(version), status=202)
 
     async def drift(self, request: web.Request) -> web.Response:
         return json_response([device.to_json() for device in self._emu.drift()])
@@ -175,7 +215,7 @@ class _Admin:
     async def add_cloud_hub(self, request: web.Request) -> web.Response:
         body = await read_json_object(request, allow_empty=True)
         _refuse_unknown(body, {"id", "name", "devices", "online"})
-        devices = body.get("devices", 3)
+        devices = body.get("devices", CLOUD_HUB_DEVICES)
         if devices is not None and not (is_int(devices) and 0 <= devices <= 10_000):
             raise InvalidRequestError("'devices' must be an integer 0..10000 or null")
         online = _optional_bool(body, "online")

@@ -15,6 +15,7 @@ from yarl import URL
 from .account import CloudAccount
 from .events import RATE_HEADERS, EventStream
 from .faults import FaultSet, FaultTarget
+from .firmware import Install, parse_install_body
 from .middleware import ApiServer
 from .oauth import (
     SCOPE_READ,
@@ -32,6 +33,7 @@ from .responses import (
     error_response,
     json_response,
     read_json,
+    read_json_object,
     state_response,
 )
 from .stats import Stats
@@ -136,11 +138,13 @@ class CloudServer(ApiServer):
         faults: FaultSet,
         stats: Stats,
         stopping: Callable[[], asyncio.Event],
+        install: Install,
     ) -> None:
-        """Keep the state the handlers serve."""
+        """Keep the state the handlers serve; ``install`` starts a firmware install."""
         super().__init__(limiter, faults, stats, stopping)
         self.account = account
         self.tokens = tokens
+        self._install = install
 
     def build_app(self) -> web.Application:
         """Return the aiohttp application of the cloud API."""
@@ -154,6 +158,10 @@ class CloudServer(ApiServer):
             f"{API_PREFIX}/hubs/{{hub_id}}/devices/{{device_id}}", self._command
         )
         app.router.add_get(f"{API_PREFIX}/events", self._events)
+        app.router.add_get(f"{API_PREFIX}/hubs/{{hub_id}}/firmware", self._firmware)
+        app.router.add_post(
+            f"{API_PREFIX}/hubs/{{hub_id}}/firmware/install", self._install_firmware
+        )
         return app
 
     def close_expired_streams(self) -> None:
@@ -301,6 +309,15 @@ class CloudServer(ApiServer):
         home.get(device_id)
         device = home.command(device_id, await read_json(request))
         return json_response(device.to_json())
+
+    async def _firmware(self, request: web.Request) -> web.Response:
+        home = self.account.reachable(request.match_info["hub_id"])
+        return json_response(home.firmware_json())
+
+    async def _install_firmware(self, request: web.Request) -> web.Response:
+        home = self.account.reachable(request.match_info["hub_id"])
+        version = parse_install_body(await read_json_object(request, allow_empty=True))
+        return json_response(self._install(home, version), status=202)
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         token, grant = bearer_token(request) or "", request[_GRANT]

@@ -9,18 +9,24 @@ from typing import Final
 from .home import (
     MAC_PREFIX,
     NO_EFFECT,
+    Button,
     Capabilities,
     ColorMode,
     Device,
     DeviceKind,
     DeviceState,
+    Firmware,
     Home,
     HubInfo,
+    PressType,
     Reading,
     SwitchType,
 )
 
 DEFAULT_SEED: Final = 1
+#: The firmware release hubs are offered, newer than the one they run.
+DEMO_LATEST_FIRMWARE: Final = "1.5.0"
+RELEASES_URL: Final = "https://hearth-home.io/releases/hub"
 DEMO_EFFECTS: Final = ("colorloop", "candle", "fireplace")
 _KINDS: Final = (DeviceKind.LIGHT, DeviceKind.SWITCH, DeviceKind.SENSOR)
 _ROOMS: Final = (
@@ -204,6 +210,44 @@ def _energy_meter(device_id: str, name: str) -> Device:
     )
 
 
+def _button_wall_switch(device_id: str, name: str) -> Device:
+    """Return a mains-powered two-button wall switch: no battery, no double press."""
+    held = [PressType.SHORT, PressType.LONG, PressType.LONG_RELEASE]
+    return Device(
+        id=device_id,
+        kind=DeviceKind.BUTTON,
+        name=name,
+        model="HB-20",
+        firmware="1.2.0",
+        capabilities=Capabilities(
+            buttons=[Button("top", "Top", held), Button("bottom", "Bottom", held)],
+            sensors=[Reading.SIGNAL_STRENGTH],
+        ),
+        state=DeviceState(signal_strength=-58),
+    )
+
+
+def _remote(device_id: str, name: str) -> Device:
+    """Return a battery-powered four-button remote that reports every press type."""
+    return Device(
+        id=device_id,
+        kind=DeviceKind.BUTTON,
+        name=name,
+        model="HR-40",
+        firmware="1.2.0",
+        capabilities=Capabilities(
+            buttons=[
+                Button("on", "On"),
+                Button("off", "Off"),
+                Button("up", "Brighter"),
+                Button("down", "Dimmer"),
+            ],
+            sensors=[Reading.BATTERY, Reading.SIGNAL_STRENGTH],
+        ),
+        state=DeviceState(battery=72, signal_strength=-67),
+    )
+
+
 def demo_devices() -> list[Device]:
     """Return the devices of the demo home: every kind and every reading."""
     return [
@@ -216,6 +260,8 @@ def demo_devices() -> list[Device]:
         _climate_sensor("sensor-1", "Living Room Climate", 21.4),
         _light_level_sensor("sensor-2", "Garden Light Level"),
         _energy_meter("sensor-3", "Energy Meter"),
+        _button_wall_switch("button-1", "Hallway Wall Switch"),
+        _remote("button-2", "Living Room Remote"),
     ]
 
 
@@ -267,9 +313,35 @@ def generated_devices(count: int, rng: random.Random) -> list[Device]:
     return devices
 
 
-def build_home(hub: HubInfo, devices: int | None, seed: int) -> Home:
-    """Return the demo home, or a generated home of ``devices`` devices."""
+def release(version: str | None) -> Firmware:
+    """Return what a hub knows of its latest release (None: it knows of none)."""
+    if version is None:
+        return Firmware()
+    notes = (
+        f"## Hearth hub {version}\n\n"
+        "- Wall switches and remotes report every press, also double and long ones.\n"
+        "- Firmware updates can be started from Home Assistant.\n"
+        "- The event stream reconnects faster after a restart.\n"
+    )
+    return Firmware(
+        latest=version,
+        release_notes=notes,
+        release_url=f"{RELEASES_URL}/{version}",
+    )
+
+
+def build_home(
+    hub: HubInfo,
+    devices: int | None,
+    seed: int,
+    latest_firmware: str | None = DEMO_LATEST_FIRMWARE,
+) -> Home:
+    """Return the demo home, or a generated home of ``devices`` devices.
+
+    Its hub is offered firmware ``latest_firmware`` (None: no release known).
+    """
+    firmware = release(latest_firmware)
     if devices is None:
-        return Home(hub, demo_devices())
+        return Home(hub, demo_devices(), firmware)
     rng = random.Random(f"{seed}:{hub.id}")  # noqa: S311 - test data, not crypto
-    return Home(hub, generated_devices(devices, rng))
+    return Home(hub, generated_devices(devices, rng), firmware)

@@ -135,10 +135,10 @@ class EventStreams:
             if key is None or stream.key == key:
                 stream.force_close()
 
-    async def close(self) -> None:
-        """Close every stream with ``going away``, all at once."""
+    async def close(self, code: int = WSCloseCode.GOING_AWAY, reason: str = "") -> None:
+        """Close every stream with ``code`` (``going away``), all at once."""
         for stream in self:
-            stream.end(WSCloseCode.GOING_AWAY)
+            stream.end(code, reason)
         await asyncio.gather(
             *(stream.closing for stream in self if stream.closing is not None),
             return_exceptions=True,

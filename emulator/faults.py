@@ -2,7 +2,8 @@
 
 Request faults act on matching requests (see :mod:`.middleware`); state
 faults change the emulator once when they are added (see
-:meth:`emulator.Emulator.add_fault`).
+:meth:`emulator.Emulator.add_fault`); install faults spoil firmware installs
+(see :mod:`.firmware`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class FaultKind(StrEnum):
     REVOKE_KEY = "revoke_key"
     EXPIRE_TOKENS = "expire_tokens"
     ROTATE_CERTIFICATE = "rotate_certificate"
+    FIRMWARE_FAILURE = "firmware_failure"
+    RESTART_HANG = "restart_hang"
 
 
 class FaultTarget(StrEnum):
@@ -61,13 +64,29 @@ REQUEST_KINDS: Final = BEFORE_KINDS | AFTER_KINDS
 STATE_KINDS: Final = frozenset(
     {FaultKind.API_VERSION, FaultKind.REVOKE_KEY, FaultKind.EXPIRE_TOKENS}
 )
+#: Faults that spoil firmware installs, of any hub, however started.
+INSTALL_KINDS: Final = frozenset({FaultKind.FIRMWARE_FAILURE, FaultKind.RESTART_HANG})
 DEFAULT_DELAYS: Final[Mapping[FaultKind, float]] = {
     FaultKind.LATENCY: 1.0,
     FaultKind.HANG: 3600.0,
+    FaultKind.RESTART_HANG: 3600.0,
 }
 DEFAULT_SERVER_ERROR_STATUS: Final = 503
+#: The error a failing install reports unless the fault names another.
+DEFAULT_FIRMWARE_FAILURE: Final = "verification_failed"
 _FIELDS: Final = frozenset(
-    {"kind", "target", "path", "count", "delay", "status", "version", "key", "chunked"}
+    {
+        "kind",
+        "target",
+        "path",
+        "count",
+        "delay",
+        "status",
+        "version",
+        "key",
+        "chunked",
+        "code",
+    }
 )
 _ids = itertools.count(1)
 
@@ -91,6 +110,7 @@ class Fault:
     version: str | None = None
     key: str | None = None
     chunked: bool = False
+    code: str = DEFAULT_FIRMWARE_FAILURE
 
     def matches(self, target: FaultTarget, path: str) -> bool:
         """Return True when the fault applies to a request of ``target``."""
@@ -116,6 +136,8 @@ class Fault:
             data["version"] = self.version
         if self.kind is FaultKind.HUGE_BODY:
             data["chunked"] = self.chunked
+        if self.kind is FaultKind.FIRMWARE_FAILURE:
+            data["code"] = self.code
         return data
 
 
@@ -155,6 +177,9 @@ def parse_fault(data: Mapping[str, Any]) -> Fault:
     chunked = data.get("chunked", False)
     if not isinstance(chunked, bool):
         raise InvalidRequestError("'chunked' must be a boolean")
+    code = data.get("code", DEFAULT_FIRMWARE_FAILURE)
+    if not (isinstance(code, str) and code):
+        raise InvalidRequestError("'code' must be a non-empty string")
     return Fault(
         id=f"fault-{next(_ids)}",
         kind=kind,
@@ -166,6 +191,7 @@ def parse_fault(data: Mapping[str, Any]) -> Fault:
         version=version,
         key=key,
         chunked=chunked,
+        code=code,
     )
 
 
@@ -205,6 +231,13 @@ class FaultSet:
             (fault for fault in self._faults.values() if fault.matches(target, path)),
             None,
         )
+
+    def take(self, kind: FaultKind) -> Fault | None:
+        """Return the first fault of ``kind`` and count one use of it."""
+        fault = next((f for f in self._faults.values() if f.kind is kind), None)
+        if fault is not None:
+            self.use(fault)
+        return fault
 
     def use(self, fault: Fault) -> None:
         """Count one use of a fault; drop it when its count runs out."""

@@ -18,7 +18,7 @@ type Listener = Callable[[JSONDict], None]
 
 HUB_MODEL: Final = "HH-100"
 HUB_FIRMWARE: Final = "1.4.2"
-API_VERSION: Final = "1.2"
+API_VERSION: Final = "1.3"
 #: The first three octets of every Hearth hub's MAC address (used by DHCP discovery).
 MAC_PREFIX: Final = "a4:c1:38"
 
@@ -29,6 +29,7 @@ class DeviceKind(StrEnum):
     LIGHT = "light"
     SWITCH = "switch"
     SENSOR = "sensor"
+    BUTTON = "button"
 
 
 class ColorMode(StrEnum):
@@ -45,6 +46,15 @@ class SwitchType(StrEnum):
 
     OUTLET = "outlet"
     SWITCH = "switch"
+
+
+class PressType(StrEnum):
+    """How a button was pressed."""
+
+    SHORT = "short"
+    DOUBLE = "double"
+    LONG = "long"
+    LONG_RELEASE = "long_release"
 
 
 class Reading(StrEnum):
@@ -95,12 +105,15 @@ _CAPABILITY_FIELDS: Final = frozenset(
         "switch_type",
         "power_metering",
         "sensors",
+        "buttons",
     }
 )
+_BUTTON_FIELDS: Final = frozenset({"id", "name", "press_types"})
 _DEVICE_FIELDS: Final = frozenset(
     {"id", "kind", "name", "online", "model", "firmware", "capabilities", "state"}
 )
 _HUB_FIELDS: Final = frozenset({"name", "model", "firmware", "api_version", "mac"})
+_RELEASE_FIELDS: Final = frozenset({"latest", "release_notes", "release_url"})
 #: The value a fresh reading starts from when a device does not say otherwise.
 DEFAULT_READINGS: Final[Mapping[Reading, float]] = {
     Reading.TEMPERATURE: 21.0,
@@ -141,6 +154,24 @@ class ConflictError(HomeError):
     """Something with that id already exists."""
 
     code = "conflict"
+
+
+class UpToDateError(ConflictError):
+    """A firmware install was asked for, but the hub runs the latest firmware."""
+
+    code = "up_to_date"
+
+
+class InstallInProgressError(ConflictError):
+    """A firmware install was asked for while one is running."""
+
+    code = "install_in_progress"
+
+
+class VersionUnavailableError(ConflictError):
+    """A firmware install named a version that is not the latest."""
+
+    code = "version_unavailable"
 
 
 def is_int(value: object) -> bool:
@@ -185,6 +216,68 @@ class HubInfo:
 
 
 @dataclass(slots=True)
+class Button:
+    """One button of a button device (a wall switch or a remote)."""
+
+    id: str
+    name: str
+    press_types: list[PressType] = field(default_factory=lambda: list(PressType))
+
+    def to_json(self) -> JSONDict:
+        """Return the wire form."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "press_types": [str(press_type) for press_type in self.press_types],
+        }
+
+
+class FirmwareState(StrEnum):
+    """What the hub's firmware updater is doing."""
+
+    IDLE = "idle"
+    INSTALLING = "installing"
+
+
+@dataclass(slots=True)
+class FirmwareError:
+    """Why the last firmware install failed."""
+
+    code: str
+    message: str
+
+
+@dataclass(slots=True)
+class Firmware:
+    """The hub's view of its firmware releases, and of a running install.
+
+    The installed version is the hub's own (:attr:`HubInfo.firmware`).
+    """
+
+    latest: str | None = None
+    release_notes: str | None = None
+    release_url: str | None = None
+    state: FirmwareState = FirmwareState.IDLE
+    progress: int | None = None
+    error: FirmwareError | None = None
+
+    def to_json(self, installed: str) -> JSONDict:
+        """Return the wire form (``GET /firmware``)."""
+        error = self.error
+        return {
+            "installed": installed,
+            "latest": self.latest,
+            "state": str(self.state),
+            "progress": self.progress,
+            "release_notes": self.release_notes,
+            "release_url": self.release_url,
+            "error": None
+            if error is None
+            else {"code": error.code, "message": error.message},
+        }
+
+
+@dataclass(slots=True)
 class Capabilities:
     """What a device can do; only the fields of its kind are sent."""
 
@@ -197,6 +290,7 @@ class Capabilities:
     switch_type: SwitchType | None = None
     power_metering: bool = False
     sensors: list[Reading] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
 
     @property
     def kelvin_range(self) -> tuple[int, int] | None:
@@ -229,6 +323,11 @@ class Capabilities:
             if self.sensors:
                 data["sensors"] = [str(reading) for reading in self.sensors]
             return data
+        if kind is DeviceKind.BUTTON:
+            return {
+                "buttons": [button.to_json() for button in self.buttons],
+                "sensors": [str(reading) for reading in self.sensors],
+            }
         return {"sensors": [str(reading) for reading in self.sensors]}
 
 
@@ -373,13 +472,58 @@ def parse_capabilities(kind: DeviceKind, data: object) -> Capabilities:
         raise InvalidRequestError(
             f"'sensors' must be a list of: {', '.join(Reading)}"
         ) from err
+    if "buttons" in data and kind is not DeviceKind.BUTTON:
+        raise InvalidRequestError("Only a button device has 'buttons'")
     if kind is DeviceKind.SWITCH:
         caps.switch_type = caps.switch_type or SwitchType.SWITCH
         if caps.power_metering and not caps.sensors:
             caps.sensors = [Reading.POWER, Reading.ENERGY]
     elif kind is DeviceKind.SENSOR and "sensors" not in data:
         caps.sensors = [Reading.TEMPERATURE]
+    elif kind is DeviceKind.BUTTON:
+        caps.buttons = (
+            parse_buttons(data["buttons"])
+            if "buttons" in data
+            else [Button("main", "Button")]
+        )
     return caps
+
+
+def parse_buttons(data: object) -> list[Button]:
+    """Build the buttons of a button device from admin JSON."""
+    if not isinstance(data, list) or not data:
+        raise InvalidRequestError("'buttons' must be a non-empty list of buttons")
+    buttons: list[Button] = []
+    for item in data:
+        if not isinstance(item, dict):
+            raise InvalidRequestError("Each button must be an object")
+        unknown = sorted(set(item) - _BUTTON_FIELDS)
+        if unknown:
+            raise InvalidRequestError(f"Unknown button field(s): {', '.join(unknown)}")
+        button_id, name = item.get("id"), item.get("name")
+        if not isinstance(button_id, str) or not button_id:
+            raise InvalidRequestError("A button's 'id' must be a non-empty string")
+        if any(button.id == button_id for button in buttons):
+            raise InvalidRequestError(f"Button {button_id!r} is listed twice")
+        if name is None:
+            name = button_id.capitalize()
+        if not isinstance(name, str) or not name:
+            raise InvalidRequestError("A button's 'name' must be a non-empty string")
+        press_types = item.get("press_types", list(PressType))
+        allowed = set(PressType)
+        if not (
+            isinstance(press_types, list)
+            and press_types
+            and all(isinstance(p, str) and p in allowed for p in press_types)
+        ):
+            raise InvalidRequestError(
+                f"'press_types' must be a non-empty list of: {', '.join(PressType)}"
+            )
+        parsed = [PressType(press_type) for press_type in press_types]
+        if len(set(parsed)) != len(parsed):
+            raise InvalidRequestError("'press_types' lists a press type twice")
+        buttons.append(Button(button_id, name, parsed))
+    return buttons
 
 
 def apply_state_values(state: DeviceState, values: Mapping[str, object]) -> None:
@@ -476,6 +620,8 @@ def validate_command(device: Device, body: object) -> JSONDict:
             raise InvalidRequestError(f"{name!r} must not be null")
     if device.kind is DeviceKind.SENSOR:
         raise InvalidRequestError("A sensor has no state that can be changed")
+    if device.kind is DeviceKind.BUTTON:
+        raise InvalidRequestError("A button has no state that can be changed")
     if device.kind is DeviceKind.SWITCH and set(body) != {"on"}:
         raise InvalidRequestError("A switch only accepts 'on'")
     caps = device.capabilities
@@ -548,11 +694,19 @@ def apply_command(device: Device, command: Mapping[str, Any]) -> None:
 class Home:
     """A hub and its devices, with a generation counter and change listeners."""
 
-    def __init__(self, hub: HubInfo, devices: Iterable[Device] = ()) -> None:
-        """Hold the hub and its devices, in the order given."""
+    def __init__(
+        self,
+        hub: HubInfo,
+        devices: Iterable[Device] = (),
+        firmware: Firmware | None = None,
+    ) -> None:
+        """Hold the hub, its devices (in the order given) and its firmware releases."""
         self.hub = hub
         self.devices: dict[str, Device] = {device.id: device for device in devices}
+        self.firmware = firmware or Firmware()
         self.generation = 1
+        #: The ``seq`` of the last button press; see :meth:`press`.
+        self.press_seq = 0
         self._listeners: list[Listener] = []
 
     @property
@@ -664,6 +818,47 @@ class Home:
         """Set raw state fields of a device (any DeviceState field)."""
         return self.update_device(device_id, {"state": dict(values)})
 
+    def press(
+        self,
+        device_id: str,
+        button_id: str,
+        press_type: str = PressType.SHORT,
+        *,
+        seq_floor: int = 0,
+    ) -> JSONDict:
+        """Announce a press of one button of a button device; return the press.
+
+        A press is an event only: it changes neither the state nor the ETag.
+        Its ``seq`` rises with every press of the hub, and is at least
+        ``seq_floor`` (the emulator passes the time in milliseconds, so that
+        the numbers keep rising across its own restarts too).
+        """
+        device = self.get(device_id)
+        if device.kind is not DeviceKind.BUTTON:
+            raise InvalidRequestError(f"Device {device_id!r} has no buttons")
+        button = next(
+            (b for b in device.capabilities.buttons if b.id == button_id), None
+        )
+        if button is None:
+            raise InvalidRequestError(
+                f"Device {device_id!r} has no button {button_id!r}"
+            )
+        if press_type not in button.press_types:
+            raise InvalidRequestError(
+                f"Button {button_id!r} reports only: {', '.join(button.press_types)}"
+            )
+        if not device.online:
+            raise DeviceOfflineError(f"Device {device_id!r} is offline")
+        self.press_seq = max(self.press_seq + 1, seq_floor)
+        press: JSONDict = {
+            "device_id": device_id,
+            "button_id": button_id,
+            "press_type": str(press_type),
+            "seq": self.press_seq,
+        }
+        self._emit({"type": "button_press", "press": press})
+        return press
+
     def update_hub(self, changes: Mapping[str, object]) -> HubInfo:
         """Change the hub's name, model, firmware, API version or MAC."""
         unknown = sorted(set(changes) - _HUB_FIELDS)
@@ -678,6 +873,76 @@ class Home:
         if self.hub.to_json() != before:
             self._bump({"type": "hub", "hub": self.hub.to_json()})
         return self.hub
+
+    # Firmware: none of it is part of /state, so none of it moves the ETag,
+    # except the installed version, which is the hub's own.
+
+    def firmware_json(self) -> JSONDict:
+        """Return the ``GET /firmware`` document."""
+        return self.firmware.to_json(self.hub.firmware)
+
+    def update_release(self, changes: Mapping[str, object]) -> JSONDict:
+        """Change what the hub knows of the latest release; a ``firmware`` event."""
+        unknown = sorted(set(changes) - _RELEASE_FIELDS)
+        if unknown:
+            raise InvalidRequestError(f"Unknown field(s): {', '.join(unknown)}")
+        for name, value in changes.items():
+            if value is not None and not (isinstance(value, str) and value):
+                raise InvalidRequestError(
+                    f"{name!r} must be a non-empty string or null"
+                )
+        if "latest" in changes and self.firmware.state is FirmwareState.INSTALLING:
+            raise InstallInProgressError("An install is running")
+        before = self.firmware_json()
+        for name, value in changes.items():
+            setattr(self.firmware, name, value)
+        if self.firmware_json() != before:
+            self._emit({"type": "firmware", "firmware": self.firmware_json()})
+        return self.firmware_json()
+
+    def begin_install(self, version: str | None = None) -> JSONDict:
+        """Start installing the latest firmware (``version``, when given, must be it)."""
+        firmware = self.firmware
+        if firmware.state is FirmwareState.INSTALLING:
+            raise InstallInProgressError(
+                f"Firmware {firmware.latest} is being installed"
+            )
+        if firmware.latest is None or firmware.latest == self.hub.firmware:
+            raise UpToDateError(f"Firmware {self.hub.firmware} is the latest")
+        if version is not None and version != firmware.latest:
+            raise VersionUnavailableError(
+                f"Firmware {version!r} is not available; the latest is {firmware.latest}"
+            )
+        firmware.state, firmware.progress, firmware.error = (
+            FirmwareState.INSTALLING,
+            0,
+            None,
+        )
+        return self._firmware_event("firmware_progress")
+
+    def install_progress(self, percent: int) -> JSONDict:
+        """Report how far the running install is."""
+        self.firmware.progress = percent
+        return self._firmware_event("firmware_progress")
+
+    def fail_install(self, code: str, message: str) -> JSONDict:
+        """End the running install without changing the installed version."""
+        firmware = self.firmware
+        firmware.state, firmware.progress = FirmwareState.IDLE, None
+        firmware.error = FirmwareError(code, message)
+        return self._firmware_event("firmware_failed")
+
+    def finish_install(self) -> HubInfo:
+        """Run the installed version, as the hub does once it restarted."""
+        firmware = self.firmware
+        version = firmware.latest or self.hub.firmware
+        firmware.state, firmware.progress = FirmwareState.IDLE, None
+        return self.update_hub({"firmware": version})
+
+    def _firmware_event(self, event_type: str) -> JSONDict:
+        document = self.firmware_json()
+        self._emit({"type": event_type, "firmware": document})
+        return document
 
     def drift(self, rng: random.Random, elapsed: float) -> list[Device]:
         """Let sensor readings wander as ``elapsed`` seconds pass.
@@ -703,7 +968,12 @@ class Home:
         return True
 
     def _bump(self, message: JSONDict) -> None:
+        """Announce a change of the state, which moves the ETag."""
         self.generation += 1
+        self._emit(message)
+
+    def _emit(self, message: JSONDict) -> None:
+        """Tell every listener; an event alone (a press) leaves the ETag."""
         for listener in list(self._listeners):
             listener(message)
 

@@ -11,6 +11,7 @@ from aiohttp.typedefs import Handler
 
 from .events import RATE_HEADERS, EventStream
 from .faults import FaultSet, FaultTarget
+from .firmware import Install, parse_install_body
 from .home import Home
 from .keys import Access, KeyRing
 from .middleware import ApiServer
@@ -20,6 +21,7 @@ from .responses import (
     error_response,
     json_response,
     read_json,
+    read_json_object,
     state_response,
 )
 from .stats import Stats
@@ -43,11 +45,13 @@ class HubServer(ApiServer):
         faults: FaultSet,
         stats: Stats,
         stopping: Callable[[], asyncio.Event],
+        install: Install,
     ) -> None:
-        """Keep the state the handlers serve."""
+        """Keep the state the handlers serve; ``install`` starts a firmware install."""
         super().__init__(limiter, faults, stats, stopping)
         self.home = home
         self.keys = keys
+        self._install = install
 
     def build_app(self) -> web.Application:
         """Return the aiohttp application of the hub API."""
@@ -57,6 +61,8 @@ class HubServer(ApiServer):
         app.router.add_get(f"{API_PREFIX}/devices/{{device_id}}", self._device)
         app.router.add_patch(f"{API_PREFIX}/devices/{{device_id}}", self._command)
         app.router.add_get(f"{API_PREFIX}/events", self._events)
+        app.router.add_get(f"{API_PREFIX}/firmware", self._firmware)
+        app.router.add_post(f"{API_PREFIX}/firmware/install", self._install_firmware)
         return app
 
     @web.middleware
@@ -110,6 +116,13 @@ class HubServer(ApiServer):
         self.home.get(device_id)
         device = self.home.command(device_id, await read_json(request))
         return json_response(device.to_json())
+
+    async def _firmware(self, request: web.Request) -> web.Response:
+        return json_response(self.home.firmware_json())
+
+    async def _install_firmware(self, request: web.Request) -> web.Response:
+        version = parse_install_body(await read_json_object(request, allow_empty=True))
+        return json_response(self._install(self.home, version), status=202)
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         key = request[API_KEY]

@@ -2,9 +2,9 @@
 
 A real hub's page shows the hub and its devices. The emulator's page also
 acts as a person standing at a device would: flip a switch, dim a light,
-change a reading, unplug a device. It reads and changes everything through
-the admin API, polling ``GET /admin`` once a second and reading the devices
-again whenever the home's generation moves.
+press a button of a remote, change a reading, unplug a device. It reads and
+changes everything through the admin API, polling ``GET /admin`` once a
+second and reading the devices again whenever the home's generation moves.
 
 The page passes the same checks as the admin API (see :mod:`.guard`). When
 the emulator needs an admin token, only a request that carried it gets the
@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import html
 import secrets
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from aiohttp import web
 
+from .control import EmulatorView
 from .guard import PAGE_PATH, TOKEN_HEADER
 from .responses import dumps
-
-if TYPE_CHECKING:
-    from .server import Emulator
 
 #: How often the page asks the admin API for changes.
 POLL_MILLISECONDS: Final = 1000
@@ -44,6 +42,10 @@ padding:0;list-style:none}
 .device label{display:flex;justify-content:space-between;align-items:center;gap:.6rem;
 margin:.25rem 0}
 .device input[type=number]{width:7rem}
+.device fieldset{border:1px solid #d5dbe1;border-radius:.3rem;margin:.3rem 0;
+padding:.1rem .5rem .3rem}
+.device fieldset button{margin:.15rem .3rem .15rem 0}
+.device output{color:#5b6670;font-size:.85rem}
 .kind{color:#5b6670;font-size:.85rem}
 #status{min-height:1.4em;color:#8a2b06}
 """
@@ -62,8 +64,13 @@ const READINGS = {
   energy: ["Energy", "kWh"], battery: ["Battery", "%"],
   signal_strength: ["Signal strength", "dBm"],
 };
+const PRESSES = {
+  short: "Short", double: "Double", long: "Long", long_release: "Long release",
+};
 const statusLine = document.getElementById("status");
 const list = document.getElementById("devices");
+const firmwareStatus = document.getElementById("hub-firmware-status");
+const installButton = document.getElementById("hub-firmware-install");
 let generation = null;
 
 async function call(method, path, body) {
@@ -84,6 +91,41 @@ async function change(device, body) {
     statusLine.textContent = device.name + ": " + err.message;
     generation = null;
   }
+}
+
+async function press(device, button, pressType, output) {
+  try {
+    const sent = await call("POST",
+      "/admin/devices/" + encodeURIComponent(device.id) + "/press",
+      {button_id: button.id, press_type: pressType});
+    output.value = button.name + ": " + (PRESSES[pressType] || pressType) + " (seq " + sent.seq + ")";
+    statusLine.textContent = "";
+  } catch (err) {
+    statusLine.textContent = device.name + ": " + err.message;
+  }
+}
+
+function pressControls(item, device, buttons) {
+  const output = document.createElement("output");
+  output.id = "device-" + device.id + "-last-press";
+  output.setAttribute("aria-label", "Last press");
+  for (const button of buttons) {
+    const group = document.createElement("fieldset");
+    group.id = "device-" + device.id + "-button-" + button.id;
+    const legend = document.createElement("legend");
+    legend.textContent = button.name;
+    group.append(legend);
+    for (const pressType of button.press_types || []) {
+      const control = document.createElement("button");
+      control.type = "button";
+      control.id = group.id + "-" + pressType;
+      control.textContent = PRESSES[pressType] || pressType;
+      control.addEventListener("click", () => press(device, button, pressType, output));
+      group.append(control);
+    }
+    item.append(group);
+  }
+  item.append(output);
 }
 
 function field(parent, device, key, label, input) {
@@ -153,6 +195,7 @@ function build(device) {
     for (const name of ["none", ...caps.effects]) effect.add(new Option(name, name));
     effect.addEventListener("change", () => change(device, {state: {effect: effect.value}}));
   }
+  if (caps.buttons && caps.buttons.length) pressControls(item, device, caps.buttons);
   for (const reading of caps.sensors || []) {
     const [label, unit] = READINGS[reading] || [reading, ""];
     const input = field(item, device, reading, unit ? label + " (" + unit + ")" : label,
@@ -188,6 +231,31 @@ function render(device) {
   }
 }
 
+function showFirmware(firmware) {
+  const available = firmware.latest && firmware.latest !== firmware.installed;
+  let text = "Up to date";
+  if (firmware.state === "installing") {
+    text = "Installing " + firmware.latest + ": " + firmware.progress + " %";
+  } else if (available) {
+    text = firmware.latest + " available";
+  }
+  if (firmware.error && firmware.state !== "installing") {
+    text += " (the last install failed: " + firmware.error.message + ")";
+  }
+  firmwareStatus.textContent = text;
+  installButton.textContent = "Install " + (firmware.latest || "");
+  installButton.hidden = !available || firmware.state === "installing";
+}
+
+installButton.addEventListener("click", async () => {
+  try {
+    showFirmware(await call("POST", "/admin/firmware/install"));
+    statusLine.textContent = "";
+  } catch (err) {
+    statusLine.textContent = "Firmware: " + err.message;
+  }
+});
+
 async function refresh() {
   try {
     const overview = await call("GET", "/admin");
@@ -196,6 +264,7 @@ async function refresh() {
       if (cell) cell.textContent = value === null ? "" : String(value);
     }
     document.title = overview.hub.name + " · Hearth";
+    showFirmware(overview.firmware);
     if (overview.generation !== generation) {
       const devices = await call("GET", "/admin/devices");
       const ids = new Set(devices.map((device) => "device-" + device.id));
@@ -215,7 +284,7 @@ refresh();
 """
 
 
-def render_page(emulator: Emulator, token: str | None, nonce: str) -> str:
+def render_page(emulator: EmulatorView, token: str | None, nonce: str) -> str:
     """Return the page; ``token`` is embedded for the page's admin requests."""
     hub = emulator.hub
     config = dumps({"token": token}).decode().replace("<", "\\u003c")
@@ -231,6 +300,10 @@ def render_page(emulator: Emulator, token: str | None, nonce: str) -> str:
             ("API version", "api-version", hub.api_version),
             ("MAC", "mac", hub.mac),
         )
+    )
+    rows += (
+        '<dt>Firmware update</dt><dd><span id="hub-firmware-status"></span> '
+        '<button type="button" id="hub-firmware-install" hidden>Install</button></dd>'
     )
     return (
         "<!DOCTYPE html>\n"
@@ -251,7 +324,7 @@ def render_page(emulator: Emulator, token: str | None, nonce: str) -> str:
     )
 
 
-def page_routes(emulator: Emulator) -> list[web.RouteDef]:
+def page_routes(emulator: EmulatorView) -> list[web.RouteDef]:
     """Return the route of the hub page, bound to ``emulator``."""
 
     async def page(request: web.Request) -> web.Response:

@@ -19,16 +19,38 @@ import time
 from types import TracebackType
 from typing import Any, Final, Self
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
-from .account import DEFAULT_PAGE_SIZE, CloudAccount, CloudHub
+from .account import CLOUD_HUB_DEVICES, DEFAULT_PAGE_SIZE, CloudAccount, CloudHub
 from .admin import admin_routes
 from .advertise import Advertiser, url_host
 from .cloud import AUTHORIZE_PATH, TOKEN_PATH, CloudServer
-from .demo import DEFAULT_SEED, account_id, build_home, hub_identity
+from .demo import (
+    DEFAULT_SEED,
+    DEMO_LATEST_FIRMWARE,
+    account_id,
+    build_home,
+    hub_identity,
+)
 from .faults import Fault, FaultKind, FaultSet, parse_fault
+from .firmware import (
+    DEFAULT_RESTART_SECONDS,
+    DEFAULT_STEP_SECONDS,
+    FirmwareInstaller,
+    FirmwareTimings,
+)
 from .guard import AdminGuard, guard_middleware, is_loopback
-from .home import API_VERSION, Device, Home, HubInfo, JSONDict, NotFoundError
+from .home import (
+    API_VERSION,
+    Device,
+    Home,
+    HubInfo,
+    InvalidRequestError,
+    JSONDict,
+    NotFoundError,
+    PressType,
+    is_number,
+)
 from .hub import HubServer
 from .keys import KeyRing
 from .middleware import AppRunner
@@ -48,10 +70,10 @@ from .tls import HubTLS
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_DRIFT_INTERVAL: Final = 30.0
-#: Devices of each extra hub on the cloud account.
-CLOUD_HUB_DEVICES: Final = 3
 #: How long stopping waits for in-flight requests before cancelling them.
 SHUTDOWN_TIMEOUT: Final = 2.0
+#: The reason event streams are closed with (1012) when the hub restarts.
+RESTART_REASON: Final = "restarting"
 
 
 def wall_clock() -> float:
@@ -88,6 +110,9 @@ class Emulator:
         certificate_files: tuple[Path, Path] | None = None,
         admin_token: str | None = None,
         redirect_uris: Sequence[str] = (),
+        firmware_latest: str | None = DEMO_LATEST_FIRMWARE,
+        firmware_step: float = DEFAULT_STEP_SECONDS,
+        firmware_restart: float = DEFAULT_RESTART_SECONDS,
     ) -> None:
         """Build the state; nothing listens before :meth:`start`.
 
@@ -99,6 +124,11 @@ class Emulator:
         :mod:`.guard`); without one, a token is made up at start when the hub
         is bound to anything other than loopback. ``redirect_uris`` are
         allowed for ``/oauth/authorize`` besides the defaults.
+
+        Every hub is offered firmware ``firmware_latest`` (None: none); an
+        install reports progress every ``firmware_step`` seconds, then the
+        hub restarts, down for ``firmware_restart`` seconds (see
+        :mod:`.firmware`).
         """
         if devices is not None and devices < 0:
             raise ValueError("devices must be >= 0")
@@ -112,7 +142,8 @@ class Emulator:
         self._advertise = advertise
         self._ssdp_http_port = ssdp_http_port
         self._certificate_files = certificate_files
-        self.home: Home = build_home(hub_identity(seed), devices, seed)
+        self._firmware_latest = firmware_latest
+        self.home: Home = build_home(hub_identity(seed), devices, seed, firmware_latest)
         self.keys = KeyRing(api_keys, read_only_keys)
         self.limiter = SlidingWindowLimiter(clock, rate_limit)
         self.faults = FaultSet()
@@ -132,6 +163,15 @@ class Emulator:
         for _ in range(cloud_hubs):
             self.add_cloud_hub()
         self._stopping: asyncio.Event | None = None
+        self.installer = FirmwareInstaller(
+            self.faults,
+            FirmwareTimings(firmware_step, firmware_restart),
+            going_down=self._going_down,
+            coming_back=self._coming_back,
+            spawn=self._spawn,
+        )
+        #: Whether each restarting hub was connected to the cloud before.
+        self._cloud_online: dict[str, bool] = {}
         self._hub_server = HubServer(
             self.home,
             self.keys,
@@ -139,6 +179,7 @@ class Emulator:
             self.faults,
             self.stats,
             self._stop_event,
+            self.installer.install,
         )
         self._cloud_server = CloudServer(
             self.account,
@@ -147,6 +188,7 @@ class Emulator:
             self.faults,
             self.stats,
             self._stop_event,
+            self.installer.install,
         )
         self._tls: HubTLS | None = None
         self._hub_runner: web.AppRunner | None = None
@@ -282,6 +324,37 @@ class Emulator:
         while True:
             await asyncio.sleep(self._drift_interval)
             self.drift()
+
+    async def _going_down(self, home: Home) -> None:
+        """Take a restarting hub off the network, and off the cloud."""
+        cloud_hub = self.account.hubs.get(home.hub.id)
+        if cloud_hub is not None and cloud_hub.home is home:
+            self._cloud_online[home.hub.id] = cloud_hub.online
+            cloud_hub.online = False
+        runner = self._hub_runner
+        if home is not self.home or runner is None:
+            return
+        for site in list(runner.sites):
+            await site.stop()
+        await self._hub_server.streams.close(
+            WSCloseCode.SERVICE_RESTART, RESTART_REASON
+        )
+        if runner.server is not None:
+            for connection in runner.server.connections:
+                connection.force_close()
+
+    async def _coming_back(self, home: Home) -> None:
+        """Put a restarted hub back on the cloud, and on the network."""
+        cloud_hub = self.account.hubs.get(home.hub.id)
+        if cloud_hub is not None and cloud_hub.home is home:
+            cloud_hub.online = self._cloud_online.pop(home.hub.id, True)
+        if home is self.home and self._hub_runner is not None:
+            await web.TCPSite(
+                self._hub_runner,
+                self.host,
+                self.port,
+                ssl_context=self._tls.context if self._tls else None,
+            ).start()
 
     def _on_home_change(self, message: JSONDict) -> None:
         if message["type"] == "hub":
@@ -423,6 +496,18 @@ class Emulator:
         """Change ``name``, ``model``, ``firmware``, ``online`` and/or ``state``."""
         return self.home.update_device(device_id, changes)
 
+    def press_button(
+        self, device_id: str, button_id: str, press_type: str = PressType.SHORT
+    ) -> JSONDict:
+        """Press a button of a button device; return the press the streams carry.
+
+        Its ``seq`` starts from the clock in milliseconds, so that it keeps
+        rising when the emulator is restarted, as a hub's does.
+        """
+        return self.home.press(
+            device_id, button_id, press_type, seq_floor=int(self._clock() * 1000)
+        )
+
     def update_hub(self, **changes: str) -> HubInfo:
         """Change the hub's ``name``, ``model``, ``firmware``, ``api_version`` or ``mac``."""
         return self.home.update_hub(changes)
@@ -436,6 +521,49 @@ class Emulator:
         if not any(hub.home is self.home for hub in self.account.hubs.values()):
             changed += self.home.drift(self._rng, elapsed)
         return changed
+
+    # Firmware
+
+    @property
+    def restarting(self) -> bool:
+        """Return True while the local hub is down, restarting after an install."""
+        return self.hub_id in self.installer.restarting
+
+    def install_firmware(
+        self, version: str | None = None, *, hub_id: str | None = None
+    ) -> JSONDict:
+        """Start installing the latest firmware, as ``POST /firmware/install`` does.
+
+        On the local hub, or on a hub of the cloud account; returns the
+        firmware at once, while the install runs on.
+        """
+        home = self.home if hub_id is None else self.account.get(hub_id).home
+        return self.installer.install(home, version)
+
+    def firmware_status(self) -> JSONDict:
+        """Return the local hub's firmware and the timings of installs."""
+        return {
+            "firmware": self.home.firmware_json(),
+            "timings": self.installer.timings.to_json(),
+        }
+
+    def update_firmware(self, changes: Mapping[str, Any]) -> JSONDict:
+        """Change the release the local hub is offered and the timings of installs.
+
+        ``latest``, ``release_notes`` and ``release_url`` (strings, or None)
+        describe the release (a ``firmware`` event when they change);
+        ``step_seconds`` and ``restart_seconds`` time every hub's installs.
+        """
+        timings = {"step_seconds", "restart_seconds"}
+        for name in timings & set(changes):
+            if not (is_number(changes[name]) and changes[name] >= 0):
+                raise InvalidRequestError(f"{name!r} must be a number >= 0")
+        release = {k: v for k, v in changes.items() if k not in timings}
+        if release:
+            self.home.update_release(release)
+        for name in timings & set(changes):
+            setattr(self.installer.timings, name, float(changes[name]))
+        return self.firmware_status()
 
     # Rate limits
 
@@ -489,11 +617,13 @@ class Emulator:
         """Remove every fault and undo what the state faults changed.
 
         Revoked keys work again, the API version and expired tokens are
-        restored. A rotated certificate stays rotated.
+        restored, hubs whose restart hangs come back. A rotated certificate
+        stays rotated.
         """
         faults = self.faults.clear()
         for fault in faults:
             self._undo(fault)
+        self.installer.release()
         return faults
 
     def _undo(self, fault: Fault) -> None:
@@ -515,6 +645,8 @@ class Emulator:
             f.kind is FaultKind.EXPIRE_TOKENS for f in remaining
         ):
             self.tokens.restore()
+        elif fault.kind is FaultKind.RESTART_HANG:
+            self.installer.release()
 
     def revoke_key(self, key: str) -> Fault:
         """Make an API key get 401 until the faults are cleared."""
@@ -569,7 +701,8 @@ class Emulator:
         if hub_id is not None:
             identity.id = hub_id
         return self.account.add(
-            build_home(identity, devices, self._seed), online=online
+            build_home(identity, devices, self._seed, self._firmware_latest),
+            online=online,
         )
 
     def remove_cloud_hub(self, hub_id: str) -> CloudHub:

@@ -50,6 +50,8 @@ DEMO_IDS = [
     "sensor-1",
     "sensor-2",
     "sensor-3",
+    "button-1",
+    "button-2",
 ]
 REDIRECT_URI = "http://127.0.0.1:8123/auth/external/callback"
 

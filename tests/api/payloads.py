@@ -55,3 +55,26 @@ SENSOR: dict[str, Any] = {
     "capabilities": {"sensors": ["temperature", "humidity", "battery"]},
     "state": {"temperature": 21.5, "humidity": 40, "battery": 87.0},
 }
+
+REMOTE: dict[str, Any] = {
+    "id": "remote-1",
+    "kind": "button",
+    "name": "Remote",
+    "online": True,
+    "model": "HR-4",
+    "capabilities": {
+        "buttons": [
+            {"id": "on", "name": "On", "press_types": ["short", "long"]},
+            {"id": "off", "name": "Off", "press_types": ["short"]},
+        ],
+        "sensors": ["battery"],
+    },
+    "state": {"battery": 64},
+}
+
+PRESS: dict[str, Any] = {
+    "device_id": "remote-1",
+    "button_id": "on",
+    "press_type": "short",
+    "seq": 17,
+}

@@ -300,3 +300,31 @@ async def test_only_the_expiry_close_code_raises(
     else:
         with pytest.raises(StopAsyncIteration):
             await anext(stream)
+
+
+async def test_button_presses_of_every_hub(
+    session: ClientSession, start_emulator: EmulatorFactory
+) -> None:
+    """Presses of two hubs, typed, each with its hub id and a rising seq."""
+    emu = await start_emulator(cloud_hubs=0)
+    cabin = emu.add_cloud_hub(hub_id="hearth-cabin", devices=None)
+    client, _oauth = await cloud_client(session, emu)
+    listener = Listener(client)
+    await asyncio.wait_for(emu.wait_for_event_streams(1, cloud=True), 5)
+    try:
+        emu.press_button("button-2", "on")
+        cabin.home.press("button-1", "top", "long")
+        events = [await listener.next() for _ in range(2)]
+    finally:
+        listener.task.cancel()
+    assert [(e.hub_id, e.type) for e in events] == [
+        (emu.hub_id, EventType.BUTTON_PRESS),
+        ("hearth-cabin", EventType.BUTTON_PRESS),
+    ]
+    assert events[0].press is not None
+    assert (events[0].press.device_id, events[0].press.button_id) == (
+        "button-2",
+        "on",
+    )
+    assert events[1].press is not None
+    assert (events[1].press.press_type, events[1].press.seq) == ("long", 1)

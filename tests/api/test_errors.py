@@ -34,6 +34,7 @@ from tests.conftest import free_port
 
 from .conftest import (
     API_KEY,
+    DEMO_IDS,
     READ_ONLY_KEY,
     Certificate,
     EmulatorFactory,
@@ -85,7 +86,7 @@ async def test_dropped_get_is_retried_once(
     """One dropped GET is retried at once and succeeds."""
     emulator.add_fault("drop", count=1, path="/api/v1/state")
     state = await hub.async_get_state()
-    assert len(state.devices) == 9
+    assert len(state.devices) == len(DEMO_IDS)
     assert emulator.stats.count("GET", "/api/v1/state") == 2
     assert emulator.stats.dropped == 1
 
@@ -203,7 +204,7 @@ async def test_server_error(
         "server_error",
         "Injected fault",
     )
-    assert len((await hub.async_get_state()).devices) == 9
+    assert len((await hub.async_get_state()).devices) == len(DEMO_IDS)
 
 
 async def test_rate_limited_delta_seconds(
@@ -260,7 +261,7 @@ async def test_invalid_response(
     emulator.add_fault(kind, count=1, path="/api/v1/state", **options)
     with pytest.raises(HearthInvalidResponseError):
         await hub.async_get_state()
-    assert len((await hub.async_get_state()).devices) == 9
+    assert len((await hub.async_get_state()).devices) == len(DEMO_IDS)
 
 
 @pytest.mark.parametrize("call", ["async_get_info", "async_get_device"])
@@ -293,7 +294,7 @@ async def test_unsupported_api_version(
         await hub.async_get_info()
     assert info.value.api_version == "2.0"
     emulator.clear_faults()
-    assert (await hub.async_get_info()).api_version == "1.2"
+    assert (await hub.async_get_info()).api_version == "1.3"
 
 
 async def test_newer_minor_version_is_fine(

@@ -15,6 +15,7 @@ from custom_components.hearth.api import (
     Event,
     EventType,
     HearthHubClient,
+    PressType,
     RateLimitInfo,
 )
 from emulator import Emulator
@@ -27,7 +28,7 @@ async def test_info(hub: HearthHubClient, emulator: Emulator) -> None:
     info = await hub.async_get_info()
     assert info.id == emulator.hub_id
     assert info.name == "Hearth Hub"
-    assert (info.model, info.firmware, info.api_version) == ("HH-100", "1.4.2", "1.2")
+    assert (info.model, info.firmware, info.api_version) == ("HH-100", "1.4.2", "1.3")
     assert info.api_major == 1
     assert info.mac is not None
     assert info.mac.startswith("a4:c1:38:")
@@ -63,6 +64,21 @@ async def test_state(hub: HearthHubClient, emulator: Emulator) -> None:
     assert climate.state.temperature == 21.4
     assert climate.state.battery == 87
     assert climate.online is True
+
+    remote = devices["button-2"]
+    assert remote.kind == DeviceKind.BUTTON
+    assert [(b.id, b.name) for b in remote.capabilities.buttons] == [
+        ("on", "On"),
+        ("off", "Off"),
+        ("up", "Brighter"),
+        ("down", "Dimmer"),
+    ]
+    assert remote.capabilities.buttons[0].known_press_types == list(PressType)
+    assert remote.capabilities.sensors == ["battery", "signal_strength"]
+    assert (remote.state.on, remote.state.battery) == (None, 72)
+    wall = devices["button-1"].capabilities
+    assert wall.buttons[0].press_types == ["short", "long", "long_release"]
+    assert wall.sensors == ["signal_strength"]
 
 
 async def test_state_etag_reuses_the_cached_object(
@@ -177,6 +193,27 @@ async def test_events_device_added_and_removed(
     assert removed.type == EventType.DEVICE_REMOVED
     assert removed.device_id == "light-9"
     assert removed.device is None
+
+
+async def test_events_button_presses(
+    hub: HearthHubClient, emulator: Emulator, events: asyncio.Queue[Event]
+) -> None:
+    """Presses arrive typed, with rising sequence numbers; the state is unchanged."""
+    before = await hub.async_get_state()
+    emulator.press_button("button-2", "up", PressType.LONG)
+    emulator.press_button("button-2", "up", PressType.LONG_RELEASE)
+    emulator.press_button("button-1", "bottom")
+    presses = [(await _next(events)).press for _ in range(3)]
+    assert [
+        (p.device_id, p.button_id, p.press_type) for p in presses if p is not None
+    ] == [
+        ("button-2", "up", PressType.LONG),
+        ("button-2", "up", PressType.LONG_RELEASE),
+        ("button-1", "bottom", PressType.SHORT),
+    ]
+    seqs = [p.seq for p in presses if p is not None]
+    assert seqs == sorted(set(seqs))
+    assert await hub.async_get_state() is before
 
 
 async def test_events_end_when_the_hub_stops(

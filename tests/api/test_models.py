@@ -8,6 +8,8 @@ import orjson
 import pytest
 
 from custom_components.hearth.api import (
+    Button,
+    ButtonPress,
     Capabilities,
     ColorMode,
     Device,
@@ -16,15 +18,18 @@ from custom_components.hearth.api import (
     DeviceState,
     Event,
     EventType,
+    Firmware,
+    FirmwareFailure,
     HubInfo,
     HubPage,
     HubState,
+    PressType,
     SensorReading,
     SwitchType,
 )
 from custom_components.hearth.api.client import _DECODE_ERRORS
 
-from .payloads import HUB, LIGHT, PLUG, SENSOR
+from .payloads import HUB, LIGHT, PLUG, PRESS, REMOTE, SENSOR
 
 
 def _state(*devices: dict[str, Any]) -> bytes:
@@ -116,6 +121,9 @@ def test_unknown_fields_are_tolerated() -> None:
         (HubState, {"devices": []}),
         (HubPage, {"next_cursor": None}),
         (Event, {"device_id": "x"}),
+        (Event, {"type": "button_press", "press": {**PRESS, "seq": None}}),
+        (Event, {"type": "firmware", "firmware": {"latest": "1.5.0"}}),
+        (Device, {**REMOTE, "capabilities": {"buttons": [{"id": "on"}]}}),
     ],
 )
 def test_missing_required_field_raises(model: type[Any], payload: Any) -> None:
@@ -140,6 +148,10 @@ def test_missing_required_field_raises(model: type[Any], payload: Any) -> None:
         (Device, {**LIGHT, "state": []}),
         (Device, {**LIGHT, "capabilities": {"effects": [1]}}),
         (Device, {**LIGHT, "capabilities": {"dimmable": "yes"}}),
+        (Device, {**REMOTE, "capabilities": {"buttons": [{"id": 1, "name": "A"}]}}),
+        (Event, {"type": "button_press", "press": {**PRESS, "seq": "17"}}),
+        (Event, {"type": "button_press", "press": {**PRESS, "seq": 17.5}}),
+        (Event, {"type": "button_press", "press": {**PRESS, "button_id": None}}),
         (HubState, {"hub": HUB, "devices": "abc"}),
         (HubState, {"hub": HUB, "devices": [None]}),
         (HubState, {"hub": [], "devices": []}),
@@ -160,6 +172,8 @@ def test_ill_typed_field_raises(model: type[Any], payload: Any) -> None:
         (Capabilities, {"sensors": "temperature"}),
         (Capabilities, {"effects": "candle"}),
         (Capabilities, {"effects": {"candle": True}}),
+        (Capabilities, {"buttons": {"id": "on", "name": "On"}}),
+        (Button, {"id": "on", "name": "On", "press_types": "short"}),
         (DeviceState, {"rgb": "abc"}),
         (DeviceState, {"rgb": {"r": 1, "g": 2, "b": 3}}),
         (HubState, {"hub": HUB, "devices": {}}),
@@ -225,6 +239,40 @@ def test_events_decode() -> None:
     assert hub.hub.firmware == "1.4.2"
 
 
+def test_firmware_events_decode() -> None:
+    """The firmware events carry the whole firmware document."""
+    event = Event.from_dict(
+        {
+            "type": "firmware_failed",
+            "firmware": {
+                "installed": "1.4.2",
+                "latest": "1.5.0",
+                "state": "idle",
+                "progress": None,
+                "release_notes": None,
+                "release_url": None,
+                "error": {"code": "download_failed", "message": "No network"},
+            },
+        }
+    )
+    assert event.type == EventType.FIRMWARE_FAILED
+    assert event.firmware == Firmware(
+        installed="1.4.2",
+        latest="1.5.0",
+        error=FirmwareFailure(code="download_failed", message="No network"),
+    )
+    assert event.firmware.update_available
+    progress = Event.from_dict(
+        {
+            "type": "firmware_progress",
+            "firmware": {"installed": "1.4.2", "state": "installing", "progress": 40},
+        }
+    )
+    assert progress.firmware is not None
+    assert (progress.firmware.installing, progress.firmware.progress) == (True, 40)
+    assert not progress.firmware.update_available
+
+
 def test_hub_page_decodes() -> None:
     """A page lists hubs and may point at the next one."""
     page = HubPage.from_dict(
@@ -245,3 +293,64 @@ def test_hub_page_decodes() -> None:
     assert [(hub.id, hub.online) for hub in page.hubs] == [("a", True), ("b", False)]
     assert page.next_cursor == "abc"
     assert HubPage.from_dict({"hubs": []}).next_cursor is None
+
+
+def test_button_device_decodes() -> None:
+    """A button device has buttons and readings, and no on/off state."""
+    remote = Device.from_json(orjson.dumps(REMOTE))
+    assert remote.kind == DeviceKind.BUTTON
+    assert remote.capabilities.buttons == [
+        Button(id="on", name="On", press_types=["short", "long"]),
+        Button(id="off", name="Off", press_types=["short"]),
+    ]
+    assert remote.capabilities.sensors == ["battery"]
+    assert remote.state.battery == 64
+    assert remote.state.on is None
+    assert Device.from_json(orjson.dumps(LIGHT)).capabilities.buttons == []
+
+
+def test_unknown_press_types_are_kept_and_skipped() -> None:
+    """A press type of a newer hub breaks nothing: kept as sent, not known."""
+    remote = {
+        **REMOTE,
+        "capabilities": {
+            "buttons": [
+                {"id": "on", "name": "On", "press_types": ["short", "triple", "long"]}
+            ]
+        },
+    }
+    state = HubState.from_json(_state(LIGHT, remote))
+    (button,) = state.devices[1].capabilities.buttons
+    assert button.press_types == ["short", "triple", "long"]
+    assert button.known_press_types == [PressType.SHORT, PressType.LONG]
+
+    event = Event.from_dict(
+        {"type": "button_press", "press": {**PRESS, "press_type": "triple"}}
+    )
+    assert event.press is not None
+    assert event.press.press_type == "triple"
+    assert event.press.press_type not in PressType
+
+
+def test_button_press_event_decodes() -> None:
+    """A press names its device, button, press type and sequence number."""
+    event = Event.from_json(
+        orjson.dumps({"type": "button_press", "press": PRESS, "at": "later"})
+    )
+    assert event.type == EventType.BUTTON_PRESS
+    assert event.press == ButtonPress(
+        device_id="remote-1", button_id="on", press_type=PressType.SHORT, seq=17
+    )
+    assert (event.device, event.device_id, event.hub) == (None, None, None)
+
+
+def test_unknown_kinds_and_event_types_decode() -> None:
+    """A device kind or event type of a newer hub decodes for the caller to skip."""
+    state = HubState.from_json(
+        _state(LIGHT, {"id": "lock-1", "kind": "lock", "name": "Door", "online": True})
+    )
+    assert [device.kind for device in state.devices] == ["light", "lock"]
+    assert "lock" not in DeviceKind
+    event = Event.from_dict({"type": "doorbell", "ring": {"loud": True}})
+    assert event.type == "doorbell"
+    assert (event.device, event.press) == (None, None)

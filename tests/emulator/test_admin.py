@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import ClientSession, WSMsgType
+import pytest
 
 from custom_components.hearth.api import Device, HubState
 from emulator import Emulator
 
-from .conftest import KEY, READ_ONLY, Hub
+from .conftest import KEY, READ_ONLY, FakeClock, Hub
 
 
 async def test_state_parses_and_etag(hub: Hub, emu: Emulator) -> None:
@@ -171,3 +172,77 @@ async def test_read_only_key(hub: Hub) -> None:
     )
     assert response.status == 403
     assert response.json()["error"]["code"] == "forbidden"
+
+
+async def test_press_a_button(
+    session: ClientSession, hub: Hub, emu: Emulator, clock: FakeClock
+) -> None:
+    """POST /admin/devices/{id}/press sends a press on /events and changes no state."""
+    etag = (await hub.request("GET", "/api/v1/state")).headers["ETag"]
+    async with session.ws_connect(
+        f"{emu.hub_url}/api/v1/events",
+        headers={"Authorization": f"Bearer {KEY}"},
+        ssl=hub.pin(),
+    ) as socket:
+        async with asyncio.timeout(5):
+            await emu.wait_for_event_streams(1)
+        pressed = await hub.request(
+            "POST",
+            "/admin/devices/button-2/press",
+            key=None,
+            json={"button_id": "up", "press_type": "double"},
+        )
+        assert pressed.status == 200
+        plain = emu.press_button("button-1", "top")
+        first = await asyncio.wait_for(socket.receive(), 5)
+        second = await asyncio.wait_for(socket.receive(), 5)
+    seq = int(clock() * 1000)
+    assert pressed.json() == {
+        "device_id": "button-2",
+        "button_id": "up",
+        "press_type": "double",
+        "seq": seq,
+    }
+    assert plain == {
+        "device_id": "button-1",
+        "button_id": "top",
+        "press_type": "short",
+        "seq": seq + 1,
+    }
+    assert first.json() == {"type": "button_press", "press": pressed.json()}
+    assert second.json() == {"type": "button_press", "press": plain}
+    again = await hub.request("GET", "/api/v1/state", headers={"If-None-Match": etag})
+    assert again.status == 304
+
+
+@pytest.mark.parametrize(
+    ("device_id", "body", "status"),
+    [
+        ("button-1", {"button_id": "top", "press_type": "double"}, 400),
+        ("button-1", {"button_id": "middle"}, 400),
+        ("button-1", {"press_type": "short"}, 400),
+        ("button-1", {"button_id": "top", "force": 3}, 400),
+        ("button-1", {"button_id": "top", "press_type": 1}, 400),
+        ("light-1", {"button_id": "top"}, 400),
+        ("button-9", {"button_id": "top"}, 404),
+    ],
+)
+async def test_refused_presses(
+    hub: Hub, device_id: str, body: dict[str, object], status: int
+) -> None:
+    """Unknown buttons, press types and devices are refused with the error body."""
+    reply = await hub.request(
+        "POST", f"/admin/devices/{device_id}/press", key=None, json=body
+    )
+    assert reply.status == status
+    assert reply.json()["error"]["code"] in {"invalid_request", "not_found"}
+
+
+async def test_an_offline_button_is_not_heard(hub: Hub, emu: Emulator) -> None:
+    """Pressing a button of an offline device gets device_offline."""
+    emu.set_online("button-2", False)
+    reply = await hub.request(
+        "POST", "/admin/devices/button-2/press", key=None, json={"button_id": "on"}
+    )
+    assert reply.status == 409
+    assert reply.json()["error"]["code"] == "device_offline"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from emulator import Emulator
 from emulator.__main__ import banner, build_parser
 
@@ -29,6 +31,9 @@ def test_options() -> None:
             "--redirect-uri", "https://ha.example/auth/external/callback",
             "--redirect-uri", "https://other.example/cb",
             "--admin-token", "t0ken",
+            "--firmware-latest", "2.0.0",
+            "--firmware-step", "0.25",
+            "--firmware-restart", "0",
         ]
     )  # fmt: skip
     assert args.api_keys == ["a", "b"]
@@ -52,6 +57,11 @@ def test_options() -> None:
         "https://other.example/cb",
     ]
     assert args.admin_token == "t0ken"
+    assert (args.firmware_latest, args.firmware_step, args.firmware_restart) == (
+        "2.0.0",
+        0.25,
+        0.0,
+    )
 
 
 def test_defaults() -> None:
@@ -61,6 +71,17 @@ def test_defaults() -> None:
     assert (args.host, args.port, args.cloud_port) == ("127.0.0.1", 8443, 8444)
     assert args.rate_limit is None
     assert args.drift_interval == 30.0
+    assert (args.firmware_latest, args.firmware_step, args.firmware_restart) == (
+        "1.5.0",
+        1.0,
+        5.0,
+    )
+
+
+def test_firmware_timings_are_not_negative() -> None:
+    """A negative time is refused by the parser."""
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--firmware-step", "-1"])
 
 
 async def test_banner_names_the_page_and_the_token(socket_enabled: None) -> None:
@@ -79,3 +100,4 @@ async def test_banner_on_loopback_without_token(socket_enabled: None) -> None:
         text = banner(emu, args)
     assert f"Hub page     {emu.hub_url}/\n" in text
     assert "no token needed on loopback" in text
+    assert "Firmware     1.4.2 installed, 1.5.0 offered" in text

@@ -117,6 +117,21 @@ async def test_commands_and_drift_reach_the_stream(
     assert {m["type"] for m in drifted} == {"device_state"}
 
 
+async def test_button_presses_carry_their_hub_id(
+    session: ClientSession, emu: Emulator
+) -> None:
+    """A press on the local hub and one on another demo hub, each with its hub."""
+    other = emu.add_cloud_hub(hub_id="hearth-cabin", devices=None)
+    async with _stream(session, emu, _token(emu)) as socket:
+        local = emu.press_button("button-1", "top", "long")
+        remote = other.home.press("button-2", "off")
+        messages = [await _next(socket), await _next(socket)]
+    assert messages == [
+        {"type": "button_press", "hub_id": emu.hub_id, "press": local},
+        {"type": "button_press", "hub_id": "hearth-cabin", "press": remote},
+    ]
+
+
 async def test_closed_with_4001_when_the_timer_finds_the_token_expired(
     session: ClientSession, emu: Emulator, clock: FakeClock
 ) -> None:

@@ -55,7 +55,7 @@ def test_txt_record() -> None:
         "id": hub.id,
         "model": "HH-100",
         "fw": "1.4.2",
-        "api": "1.2",
+        "api": "1.3",
         "fp": "ab" * 32,
     }
 

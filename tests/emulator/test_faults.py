@@ -137,7 +137,7 @@ async def test_api_version_and_revoke_key(hub: Hub, emu: Emulator) -> None:
     assert revoked.json()["error"]["code"] == "invalid_auth"
     emu.clear_faults()
     restored = await hub.request("GET", "/api/v1/info")
-    assert restored.json()["api_version"] == "1.2"
+    assert restored.json()["api_version"] == "1.3"
 
 
 async def test_rotate_certificate_from_admin(hub: Hub, emu: Emulator) -> None:

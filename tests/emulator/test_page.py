@@ -21,6 +21,9 @@ async def test_page_shows_the_hub(hub: Hub, emu: Emulator) -> None:
     # It reads and changes the home through the admin API, on its own origin.
     assert 'call("GET", "/admin")' in page
     assert '"/admin/devices/"' in page
+    assert '"/press"' in page
+    assert 'call("POST", "/admin/firmware/install")' in page
+    assert '<button type="button" id="hub-firmware-install" hidden>' in page
     assert '{"token":null}' in page
 
     policy = reply.headers["Content-Security-Policy"]

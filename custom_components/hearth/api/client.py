@@ -57,6 +57,7 @@ from .models import (
     Device,
     DeviceCommand,
     Event,
+    Firmware,
     HubInfo,
     HubPage,
     HubState,
@@ -358,6 +359,14 @@ class _HearthApi:
         response = await self._request("PATCH", path, json=command.payload())
         return self._decode(Device, response.body)
 
+    async def _get_firmware(self, path: str) -> Firmware:
+        return self._decode(Firmware, (await self._request("GET", path)).body)
+
+    async def _install_firmware(self, path: str, version: str | None) -> Firmware:
+        body = None if version is None else {"version": version}
+        response = await self._request("POST", path, json=body)
+        return self._decode(Firmware, response.body)
+
     async def _events[E: Event](
         self,
         path: str,
@@ -483,6 +492,26 @@ class HearthHubClient(_HearthApi):
         """Change a device's state; return its full new state."""
         return await self._patch_device(f"devices/{device_id}", command)
 
+    async def async_get_firmware(self) -> Firmware:
+        """Return the installed and latest firmware, and any running install.
+
+        Hubs older than API 1.3 have no ``/firmware``: HearthNotFoundError.
+        """
+        return await self._get_firmware("firmware")
+
+    async def async_install_firmware(self, version: str | None = None) -> Firmware:
+        """Start installing the latest firmware; return the firmware at once.
+
+        The hub answers before it installs anything; the event stream then
+        reports ``firmware_progress``, and either ``firmware_failed`` or the
+        end of the stream, when the hub restarts to run the new version.
+        ``version``, when given, must be the latest one. A read-only key gets
+        HearthForbiddenError; a refusal is a HearthRequestError (409) whose
+        ``code`` is ``up_to_date``, ``install_in_progress`` or
+        ``version_unavailable``.
+        """
+        return await self._install_firmware("firmware/install", version)
+
     def async_events(
         self, on_open: Callable[[], Awaitable[None]] | None = None
     ) -> AsyncGenerator[Event]:
@@ -550,6 +579,23 @@ class HearthCloudClient(_HearthApi):
     ) -> Device:
         """Change a device's state through the cloud; return its new state."""
         return await self._patch_device(f"hubs/{hub_id}/devices/{device_id}", command)
+
+    async def async_get_firmware(self, hub_id: str) -> Firmware:
+        """Return the firmware of one hub of the account, as the hub does."""
+        return await self._get_firmware(f"hubs/{hub_id}/firmware")
+
+    async def async_install_firmware(
+        self, hub_id: str, version: str | None = None
+    ) -> Firmware:
+        """Start installing the latest firmware on one hub of the account.
+
+        As :meth:`HearthHubClient.async_install_firmware`; it needs the
+        ``devices:write`` scope, and a hub that is not connected to the cloud
+        gets HearthRequestError ``hub_offline``. The cloud's event stream
+        stays open while the hub restarts, and sends a ``hub`` event with the
+        new version once it is back.
+        """
+        return await self._install_firmware(f"hubs/{hub_id}/firmware/install", version)
 
     def async_events(
         self, on_open: Callable[[], Awaitable[None]] | None = None

@@ -23,6 +23,7 @@ class DeviceKind(StrEnum):
     LIGHT = "light"
     SWITCH = "switch"
     SENSOR = "sensor"
+    BUTTON = "button"
 
 
 class ColorMode(StrEnum):
@@ -51,6 +52,15 @@ class SensorReading(StrEnum):
     ENERGY = "energy"
     BATTERY = "battery"
     SIGNAL_STRENGTH = "signal_strength"
+
+
+class PressType(StrEnum):
+    """How a button was pressed; newer hubs may report others."""
+
+    SHORT = "short"
+    DOUBLE = "double"
+    LONG = "long"
+    LONG_RELEASE = "long_release"
 
 
 class InvalidModelError(ValueError):
@@ -134,6 +144,23 @@ class HubInfo(_Model):
 
 
 @dataclass(slots=True)
+class Button(_Model):
+    """One button of a button device (a wall switch or a remote).
+
+    ``press_types`` is kept as sent, press types of newer hubs included.
+    """
+
+    id: str
+    name: str
+    press_types: list[str] = field(default_factory=list)
+
+    @property
+    def known_press_types(self) -> list[PressType]:
+        """Return the press types this client knows, in the hub's order."""
+        return [PressType(p) for p in self.press_types if p in PressType]
+
+
+@dataclass(slots=True)
 class Capabilities(_Model):
     """What a device can do. Fields that do not apply to a kind stay default."""
 
@@ -147,8 +174,10 @@ class Capabilities(_Model):
     # Switches
     switch_type: str | None = None
     power_metering: bool = False
-    # Sensors (and metering switches): the readings the device reports
+    # Sensors (and metering switches, buttons): the readings the device reports
     sensors: list[str] = field(default_factory=list)
+    # Buttons
+    buttons: list[Button] = field(default_factory=list)
 
     @property
     def color_temp(self) -> bool:
@@ -272,6 +301,49 @@ class HubPage(_Model):
     next_cursor: str | None = None
 
 
+class FirmwareState(StrEnum):
+    """What a hub's firmware updater is doing; newer hubs may report others."""
+
+    IDLE = "idle"
+    INSTALLING = "installing"
+
+
+@dataclass(slots=True)
+class FirmwareFailure(_Model):
+    """Why a hub's last firmware install failed: a stable code and a message."""
+
+    code: str
+    message: str
+
+
+@dataclass(slots=True)
+class Firmware(_Model):
+    """``GET /firmware``: the installed and latest firmware, and a running install.
+
+    ``latest`` is None while the hub knows of no release. ``progress`` (0 to
+    100) is set while ``state`` is ``installing``. ``error`` says why the
+    last install failed, until the next one starts.
+    """
+
+    installed: str
+    latest: str | None = None
+    state: str = FirmwareState.IDLE
+    progress: int | None = None
+    release_notes: str | None = None
+    release_url: str | None = None
+    error: FirmwareFailure | None = None
+
+    @property
+    def update_available(self) -> bool:
+        """Return True when the hub offers a firmware other than its own."""
+        return self.latest is not None and self.latest != self.installed
+
+    @property
+    def installing(self) -> bool:
+        """Return True while an install runs."""
+        return self.state == FirmwareState.INSTALLING
+
+
 class EventType(StrEnum):
     """The kinds of message on the ``/events`` WebSocket."""
 
@@ -279,16 +351,41 @@ class EventType(StrEnum):
     DEVICE_ADDED = "device_added"
     DEVICE_REMOVED = "device_removed"
     HUB = "hub"
+    BUTTON_PRESS = "button_press"
+    FIRMWARE = "firmware"
+    FIRMWARE_PROGRESS = "firmware_progress"
+    FIRMWARE_FAILED = "firmware_failed"
+
+
+@dataclass(slots=True)
+class ButtonPress(_Model):
+    """A press of one button, as a ``button_press`` event carries it.
+
+    ``seq`` rises with every press of the hub and is never reused: drop a
+    press whose ``seq`` is not larger than the largest one seen of its hub.
+    ``press_type`` is kept as sent, even one this client does not know.
+    """
+
+    device_id: str
+    button_id: str
+    press_type: str
+    seq: int
 
 
 @dataclass(slots=True)
 class Event(_Model):
-    """One message of the hub's ``/events`` stream."""
+    """One message of the hub's ``/events`` stream.
+
+    ``type`` is kept as sent; a type this client does not know decodes with
+    the fields it knows, so a caller can skip it.
+    """
 
     type: str
     device: Device | None = None
     device_id: str | None = None
     hub: HubInfo | None = None
+    press: ButtonPress | None = None
+    firmware: Firmware | None = None
 
 
 @dataclass(slots=True, kw_only=True)
