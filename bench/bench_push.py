@@ -312,7 +312,7 @@ async def test_requests_per_hour_while_the_stream_is_healthy(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     coordinator: HearthCoordinator = entry.runtime_data
-    while not coordinator.stream.connected or in_process_hub.stats.total < 2:
+    while not coordinator.push_connected or in_process_hub.stats.total < 2:
         await hass.async_block_till_done()
         await _yield_io(in_process_hub)
     in_process_hub.reset_stats()
@@ -328,7 +328,7 @@ async def test_requests_per_hour_while_the_stream_is_healthy(
             f"\nhub requests in one hour with the stream healthy: {stats.total} "
             f"({by_route})\n"
         )
-    assert coordinator.stream.connected
+    assert coordinator.push_connected
     assert stats.total <= 15
     assert await hass.config_entries.async_unload(entry.entry_id)
 
