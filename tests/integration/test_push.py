@@ -11,13 +11,18 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from contextlib import contextmanager
+from ipaddress import ip_address
 import logging
 from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_ZEROCONF,
+    ConfigEntryState,
+)
 from homeassistant.const import (
     EVENT_HOMEASSISTANT_STOP,
     EVENT_STATE_CHANGED,
@@ -32,6 +37,7 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -46,7 +52,11 @@ from custom_components.hearth.api import (
     HearthHubClient,
     HearthRateLimitError,
 )
-from custom_components.hearth.const import DOMAIN, SAFETY_POLL_INTERVAL
+from custom_components.hearth.const import (
+    DOMAIN,
+    SAFETY_POLL_INTERVAL,
+    STREAM_UNREACHABLE_RETRY,
+)
 from custom_components.hearth.coordinator import HearthCoordinator
 from custom_components.hearth.entity import HearthEntity
 from custom_components.hearth.issues import certificate_issue_id
@@ -278,13 +288,23 @@ async def setup_streaming(
 
 
 async def stop_hub(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    watch: Watch,
 ) -> None:
     """Stop the emulator while Home Assistant still holds connections to it.
 
-    Stopping waits up to two seconds of the loop clock for them, so the
-    clock moves on a second at a time until it is done.
+    The stream is ended first, and its immediate reopening dropped, so that
+    no connection is being accepted while the server closes (asyncio fails
+    on one accepted by a server that is closing). Stopping waits up to two
+    seconds of the loop clock for open connections, so the clock moves on a
+    second at a time until it is done.
     """
+    closed = watch.counts["closed"]
+    emulator.add_fault("drop", path="/api/v1/events")
+    emulator._hub_server.streams.force_close()
+    await watch.wait("closed", closed + 2)
     stopping = hass.async_create_background_task(emulator.stop(), "stop the hub")
     for _ in range(5):
         for _ in range(100):
@@ -561,14 +581,7 @@ async def test_resync_after_a_hub_restart_shows_its_state(
         first.set_state("switch-1", on=True)
         await on()
     finally:
-        await stop_hub(hass, freezer, first)
-    # The stream delivered an event, so it is reopened at once, perhaps
-    # while the hub was still stopping; it is down once the hub is gone.
-    await watch.wait("closed", 2)
-    for _ in range(10):
-        if not coordinator.stream.connected:
-            break
-        await watch.wait("closed", watch.counts["closed"] + 1)
+        await stop_hub(hass, freezer, first, watch)
     assert not coordinator.stream.connected
     opened = watch.counts["opened"]
     second = _hub()
@@ -865,3 +878,162 @@ async def test_event_storm_of_a_large_hub(
         assert await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await emulator.stop()
+
+
+# Outages and recovery: the poll schedule, the log, the way back
+
+
+@pytest.mark.parametrize(
+    ("fault", "options"),
+    [
+        ("api_version", {"version": "2.0"}),
+        ("malformed_json", {"path": "/api/v1/state", "count": 1}),
+        ("server_error", {"path": "/api/v1/state", "count": 1}),
+    ],
+)
+async def test_failed_poll_while_streaming_recovers_within_a_scan_interval(
+    hass: HomeAssistant,
+    coordinator: HearthCoordinator,
+    clock: Clock,
+    emulator: Emulator,
+    watch: Watch,
+    fault: str,
+    options: dict[str, Any],
+) -> None:
+    """A failed poll is retried on the poll schedule, whatever the stream does.
+
+    The stream stays open throughout, so its slow safety pace must not decide
+    the retry: once the hub answers normally again, the entities are back
+    within one scan interval.
+    """
+    await clock.tick(61)
+    assert coordinator.push_connected
+    polls = watch.counts["polled"]
+    added = emulator.add_fault(fault, **options)
+    # A new API version is announced on the stream and read at once; the
+    # other faults meet the next safety poll.
+    while watch.counts["polled"] == polls:
+        await clock.tick(30)
+    assert not coordinator.last_update_success
+    assert state_of(hass, SWITCH) == STATE_UNAVAILABLE
+    assert coordinator.push_connected
+    if fault == "api_version":
+        emulator.remove_fault(added.id)
+
+    await clock.tick(coordinator.scan_interval.total_seconds())
+    assert coordinator.last_update_success
+    assert state_of(hass, SWITCH) != STATE_UNAVAILABLE
+    assert coordinator.update_interval == SAFETY_POLL_INTERVAL
+
+
+@pytest.mark.usefixtures("restrict_platforms")
+async def test_outage_logs_one_line_each_way_and_the_hub_is_back_in_seconds(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    session: ClientSession,
+    socket_enabled: None,
+    tmp_path: Path,
+    watch: Watch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A hub away for ten minutes: one line when it goes, one when it is back.
+
+    The stream and the polls both notice the outage; the log says it once.
+    Reopening the stream costs a hub that is away nothing, so it is tried at
+    most 5 s apart, and the entities are back within 5 s of the hub.
+    """
+    files = (tmp_path / "cert.pem", tmp_path / "key.pem")
+    first = make_emulator(cloud_hubs=0, certificate_files=files)
+    await first.start(host="127.0.0.1", port=0, cloud_port=None)
+    entry = hub_entry(first)
+    try:
+        coordinator = await setup_streaming(hass, watch, entry)
+        await Clock(hass, freezer, first, session).tick(61)
+    finally:
+        await stop_hub(hass, freezer, first, watch)
+    for _ in range(600):
+        freezer.tick(1)
+        async_fire_time_changed_exact(hass)
+        await hass.async_block_till_done()
+    assert state_of(hass, SWITCH) == STATE_UNAVAILABLE
+    assert not coordinator.push_connected
+    went = ours(caplog, logging.WARNING) + ours(caplog, logging.ERROR)
+    assert len(went) == 1, went
+    assert "Cannot reach" in went[0]
+
+    second = make_emulator(cloud_hubs=0, certificate_files=files)
+    await second.start(host="127.0.0.1", port=first.port, cloud_port=None)
+    try:
+        clock = Clock(hass, freezer, second, session)
+        opened = watch.counts["opened"]
+        # Within 5 s an attempt falls due; then only I/O is left to wait for.
+        for _ in range(int(STREAM_UNREACHABLE_RETRY)):
+            await clock.tick(1)
+        await asyncio.wait_for(watch.wait("opened", opened + 1), 30)
+        assert state_of(hass, SWITCH) != STATE_UNAVAILABLE
+        assert len(ours(caplog, logging.WARNING) + ours(caplog, logging.ERROR)) == 1
+        assert ours(caplog, logging.INFO) == ["Fetching Hearth Hub data recovered"]
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await second.stop()
+
+
+async def test_zeroconf_announcement_reopens_the_stream_at_once(
+    hass: HomeAssistant,
+    coordinator: HearthCoordinator,
+    clock: Clock,
+    emulator: Emulator,
+    watch: Watch,
+) -> None:
+    """A hub that announces itself is back: its stream reopens without waiting."""
+    await clock.tick(61)
+    emulator.add_fault("server_error", path="/api/v1/events")
+    emulator._hub_server.streams.force_close()
+    await watch.wait("closed", 2)
+    assert coordinator.stream is not None
+    assert coordinator.stream.backoff.delay() > 0
+    emulator.clear_faults()
+    opened = watch.counts["opened"]
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_ZEROCONF},
+        data=ZeroconfServiceInfo(
+            ip_address=ip_address("127.0.0.1"),
+            ip_addresses=[ip_address("127.0.0.1")],
+            hostname=f"{emulator.hub_id}.local.",
+            name="Hearth Hub._hearth._tcp.local.",
+            port=emulator.port,
+            properties={"id": emulator.hub_id, "model": "HH-1"},
+            type="_hearth._tcp.local.",
+        ),
+    )
+    assert result["reason"] == "already_configured"
+    await watch.wait("opened", opened + 1)
+    assert coordinator.push_connected
+
+
+async def test_reconnect_backoff_starts_over_after_a_stream_with_events(
+    hass: HomeAssistant,
+    coordinator: HearthCoordinator,
+    clock: Clock,
+    emulator: Emulator,
+    watch: Watch,
+) -> None:
+    """Failures before a stream that delivered events do not slow the next reopen."""
+    assert coordinator.stream is not None
+    coordinator.stream.backoff.random = UpperJitter()  # type: ignore[assignment]
+    emulator.add_fault("server_error", path="/api/v1/events", count=3)
+    emulator._hub_server.streams.force_close()
+    await watch.wait("closed", 1)
+    for closed, delay in enumerate((1, 2, 4), start=2):
+        await clock.tick(delay)
+        await watch.wait("closed", closed)
+    await clock.tick(8)
+    await watch.wait("opened", 2)
+    await porch_switch_on_at_the_hub(hass, emulator)
+
+    opened = watch.counts["opened"]
+    emulator._hub_server.streams.force_close()
+    await watch.wait("opened", opened + 1)
+    assert coordinator.stream.backoff.failures == 0
