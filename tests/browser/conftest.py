@@ -49,6 +49,8 @@ from tests.e2e.conftest import (
     running_hass,
 )
 
+from .frontend import FRONTEND, RELEASE, Frontend
+
 CHROMIUM = Path(os.environ.get("HEARTH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
@@ -287,6 +289,16 @@ def _brand_image(route: Route) -> None:
         route.fallback()
     else:
         route.fulfill(status=404)
+
+
+@pytest.fixture(scope="module")
+def frontend() -> Frontend:
+    """Return how this release's frontend shows things (tests/browser/frontend.py).
+
+    The tests skip themselves on a release without a row there.
+    """
+    assert FRONTEND is not None, f"no frontend row for Home Assistant {RELEASE}"
+    return FRONTEND
 
 
 @pytest.fixture(scope="module")
