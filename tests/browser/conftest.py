@@ -49,7 +49,7 @@ from tests.e2e.conftest import (
     running_hass,
 )
 
-from .frontend import FRONTEND, RELEASE, Frontend
+from .frontend import FRONTEND, RELEASE, SCREENSHOTS_RELEASE, Frontend
 
 CHROMIUM = Path(os.environ.get("HEARTH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -324,10 +324,12 @@ def ui(
 def screenshot(page: Page, name: str) -> None:
     """Save the page as docs/images/<name>.png when HEARTH_SCREENSHOTS=1.
 
-    It waits until the page has loaded what it asked for (icons come late),
-    and stores the picture with a 256-colour palette, a third of the size.
+    Only on the release the README's pictures show (SCREENSHOTS_RELEASE):
+    the run on another leaves them alone. It waits until the page has loaded
+    what it asked for (icons come late), and stores the picture with a
+    256-colour palette, a third of the size.
     """
-    if os.environ.get("HEARTH_SCREENSHOTS") != "1":
+    if os.environ.get("HEARTH_SCREENSHOTS") != "1" or RELEASE != SCREENSHOTS_RELEASE:
         return
     # Best effort: Home Assistant's frontend may keep fetching for a while.
     with contextlib.suppress(PlaywrightTimeoutError):

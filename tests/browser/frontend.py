@@ -105,3 +105,6 @@ FRONTENDS: dict[str, Frontend] = {
 #: not been walked.
 RELEASE = ".".join(ha_version.split(".")[:2])
 FRONTEND: Frontend | None = FRONTENDS.get(RELEASE)
+#: The release whose frontend the README's pictures (docs/images) show: the
+#: newest, what users see.
+SCREENSHOTS_RELEASE = "2026.10"
