@@ -24,6 +24,7 @@ import io
 import json
 import os
 from pathlib import Path
+import re
 import subprocess
 
 from PIL import Image
@@ -31,6 +32,7 @@ from playwright.sync_api import (
     Browser,
     Page,
     Playwright,
+    Route,
     TimeoutError as PlaywrightTimeoutError,
     ViewportSize,
     expect,
@@ -46,6 +48,8 @@ from tests.e2e.conftest import (
     running_emulator,
     running_hass,
 )
+
+from .frontend import FRONTEND, RELEASE, SCREENSHOTS_RELEASE, Frontend
 
 CHROMIUM = Path(os.environ.get("HEARTH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -67,6 +71,10 @@ SCREENSHOTS = ROOT / "docs" / "images"
 DEVELOP_PORTS = (8443, 8444)
 #: A second full-access key of the hub: the one entered after a revocation.
 NEW_API_KEY = "browser-new-key"
+#: Integrations' brand images, which Home Assistant 2026.x serves itself;
+#: Hearth's come from its own folder, the others from the internet.
+BRAND_IMAGES = re.compile(r"/api/brands/")
+HEARTH_BRAND_IMAGES = "/api/brands/integration/hearth/"
 
 #: The namespace's "home network": documentation addresses, nothing routed.
 LAN_IPV4 = "192.0.2.10/24"
@@ -250,6 +258,7 @@ class BrowserThread:
         context = self._browser.new_context(
             viewport=VIEWPORT, locale="en-US", timezone_id="UTC", color_scheme="light"
         )
+        context.route(BRAND_IMAGES, _brand_image)
         context.set_default_timeout(TIMEOUT_MS)
         expect.set_options(timeout=TIMEOUT_MS)
         self._page = context.new_page()
@@ -264,6 +273,32 @@ class BrowserThread:
             self._browser.close()
         if self._playwright is not None:
             self._playwright.stop()
+
+
+def _brand_image(route: Route) -> None:
+    """Let Home Assistant serve Hearth's brand images; answer the others "not found".
+
+    Home Assistant 2026.x fetches an integration's images from the internet
+    (up to 10 s, then 10 s more for a placeholder); there is none here, and
+    Add integration asks for dozens at once. They would fill Chromium's six
+    connections to Home Assistant, and the config flow that the dialog then
+    starts would wait a minute for one. Home Assistant without the internet
+    answers "not found" in the end: this answers it at once.
+    """
+    if HEARTH_BRAND_IMAGES in route.request.url:
+        route.fallback()
+    else:
+        route.fulfill(status=404)
+
+
+@pytest.fixture(scope="module")
+def frontend() -> Frontend:
+    """Return how this release's frontend shows things (tests/browser/frontend.py).
+
+    The tests skip themselves on a release without a row there.
+    """
+    assert FRONTEND is not None, f"no frontend row for Home Assistant {RELEASE}"
+    return FRONTEND
 
 
 @pytest.fixture(scope="module")
@@ -289,10 +324,12 @@ def ui(
 def screenshot(page: Page, name: str) -> None:
     """Save the page as docs/images/<name>.png when HEARTH_SCREENSHOTS=1.
 
-    It waits until the page has loaded what it asked for (icons come late),
-    and stores the picture with a 256-colour palette, a third of the size.
+    Only on the release the README's pictures show (SCREENSHOTS_RELEASE):
+    the run on another leaves them alone. It waits until the page has loaded
+    what it asked for (icons come late), and stores the picture with a
+    256-colour palette, a third of the size.
     """
-    if os.environ.get("HEARTH_SCREENSHOTS") != "1":
+    if os.environ.get("HEARTH_SCREENSHOTS") != "1" or RELEASE != SCREENSHOTS_RELEASE:
         return
     # Best effort: Home Assistant's frontend may keep fetching for a while.
     with contextlib.suppress(PlaywrightTimeoutError):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from homeassistant.const import __version__ as ha_version
 from playwright.sync_api import Page, expect
 import pytest
 
@@ -29,17 +28,14 @@ from tests.e2e.conftest import (
 )
 
 from .conftest import NEW_API_KEY, VIEWPORT, BrowserThread, screenshot
-
-#: The Home Assistant release whose frontend these steps are written against:
-#: its pages' structure and labels change between releases (2026.2 has no
-#: /lovelace after login, another sidebar, ...), so other versions skip them.
-FRONTEND_RELEASE = "2025.4."
+from .frontend import FRONTEND, FRONTENDS, RELEASE, Frontend
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
-        not ha_version.startswith(FRONTEND_RELEASE),
-        reason=f"the steps follow the frontend of Home Assistant {FRONTEND_RELEASE}x",
+        FRONTEND is None,
+        reason=f"the steps know the frontends of Home Assistant {', '.join(FRONTENDS)}"
+        f" (tests/browser/frontend.py), not {RELEASE}'s",
     ),
     pytest.mark.usefixtures("socket_enabled"),
     pytest.mark.timeout(300),
@@ -68,6 +64,11 @@ def _flow_dialog(page: Page) -> Any:
     return page.locator("dialog-data-entry-flow")
 
 
+def _entity_row(page: Page, name: str) -> Any:
+    """Return the dashboard's row of an entity that can be switched."""
+    return page.locator("hui-toggle-entity-row").filter(has_text=name)
+
+
 def _light_state(page: Page) -> Any:
     """Return the state line of the more-info dialog ("Off", "90%", ...)."""
     return page.locator("ha-more-info-dialog ha-more-info-state-header .state")
@@ -78,7 +79,9 @@ def _strip(emulator: EmulatorProcess) -> dict[str, Any]:
     return state
 
 
-def test_log_in(ui: BrowserThread, hass_process: HassProcess) -> None:
+def test_log_in(
+    ui: BrowserThread, hass_process: HassProcess, frontend: Frontend
+) -> None:
     """The login page takes the owner's name and password, then shows the dashboard."""
 
     def step(page: Page) -> None:
@@ -86,8 +89,8 @@ def test_log_in(ui: BrowserThread, hass_process: HassProcess) -> None:
         page.get_by_role("textbox", name="Username").fill(USERNAME)
         page.get_by_role("textbox", name="Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        expect(page).not_to_have_url(re.compile(r"/auth/"))
-        expect(page.locator('a[data-panel="config"]')).to_contain_text("Settings")
+        expect(page).to_have_url(re.compile(rf"{re.escape(frontend.landing_path)}$"))
+        expect(page.locator(frontend.settings_link)).to_contain_text("Settings")
 
     ui(step)
 
@@ -97,6 +100,7 @@ def test_discovered_hub(
     hass_process: HassProcess,
     emulator_process: EmulatorProcess,
     isolated_network: bool,
+    frontend: Frontend,
 ) -> None:
     """Home Assistant's own zeroconf finds the hub; its confirm form asks for a key.
 
@@ -112,7 +116,7 @@ def test_discovered_hub(
         card.get_by_role("button", name="Add", exact=True).click()
         dialog = _flow_dialog(page)
         expect(
-            dialog.get_by_role("heading", name="Add the discovered Hearth hub")
+            frontend.flow_title_in(dialog, "Add the discovered Hearth hub")
         ).to_be_visible()
         expect(
             dialog.get_by_text(
@@ -133,23 +137,24 @@ def test_add_hub(
     hass_process: HassProcess,
     emulator_process: EmulatorProcess,
     isolated_network: bool,
+    frontend: Frontend,
 ) -> None:
     """Add integration > Hearth > local hub: a wrong key is refused, the right one works."""
 
     def step(page: Page) -> None:
         _goto(page, hass_process, "/config/integrations/dashboard")
         page.get_by_role("button", name="Add integration").click()
-        page.get_by_role("textbox", name="Search for a brand name").fill("Hearth")
+        page.locator(frontend.brand_search).fill("Hearth")
         page.locator("ha-integration-list-item").get_by_text(
             "Hearth", exact=True
         ).click()
         if isolated_network:
             # The discovered hub is offered first; add one by hand instead.
-            page.get_by_text("Setup another instance of Hearth").click()
+            page.get_by_text(frontend.another_instance).click()
         dialog = _flow_dialog(page)
         dialog.get_by_text("A hub on my network").click()
         expect(
-            dialog.get_by_role("heading", name="Connect to a Hearth hub")
+            frontend.flow_title_in(dialog, "Connect to a Hearth hub")
         ).to_be_visible()
         dialog.get_by_role("textbox", name="Host").fill(
             f"127.0.0.1:{emulator_process.port}"
@@ -170,14 +175,10 @@ def test_add_hub(
         expect(below_error.get_by_role("textbox", name="API key")).to_be_visible()
         key.fill(API_KEY)
         dialog.get_by_role("button", name="Submit").click()
-        expect(
-            dialog.get_by_text("Created configuration for Hearth Hub.")
-        ).to_be_visible()
-        expect(dialog.get_by_text("Living Room Strip")).to_be_visible()
-        dialog.get_by_role("button", name="Finish").click()
-        expect(
-            dialog.get_by_text("Created configuration for Hearth Hub.")
-        ).to_be_hidden()
+        expect(dialog.get_by_text(frontend.entry_created)).to_be_visible()
+        expect(frontend.created_device_in(dialog, "Living Room Strip")).to_be_visible()
+        dialog.get_by_role("button", name=frontend.created_done).click()
+        expect(dialog.get_by_text(frontend.entry_created)).to_be_hidden()
 
     ui(step)
 
@@ -211,18 +212,23 @@ def test_device_page(
 
 
 def test_light_in_more_info(
-    ui: BrowserThread, hass_process: HassProcess, emulator_process: EmulatorProcess
+    ui: BrowserThread,
+    hass_process: HassProcess,
+    emulator_process: EmulatorProcess,
+    frontend: Frontend,
 ) -> None:
     """Toggling, dimming and picking an effect in the dialog reach the hub."""
     assert _strip(emulator_process)["on"] is True
 
     def open_and_toggle(page: Page) -> None:
-        _goto(page, hass_process, "/lovelace/0")
+        _goto(page, hass_process, frontend.dashboard_path)
         expect(page.get_by_text("Coffee Machine Plug").first).to_be_visible()
         screenshot(page, "dashboard")
-        page.get_by_text("Living Room Strip").click()
+        _entity_row(page, "Living Room Strip").get_by_text("Living Room Strip").click()
         dialog = page.locator("ha-more-info-dialog")
-        expect(dialog.locator("#title")).to_have_text("Living Room Strip")
+        expect(dialog.locator(frontend.more_info_title)).to_have_text(
+            "Living Room Strip"
+        )
         dialog.get_by_role("button", name="Toggle").click()
         expect(_light_state(page)).to_have_text("Off")
 
@@ -253,13 +259,15 @@ def test_light_in_more_info(
 
     def pick_effect(page: Page) -> None:
         dialog = page.locator("ha-more-info-dialog")
-        effect = dialog.get_by_role("combobox", name="Effect")
+        effect = dialog.get_by_role(frontend.effect_control, name="Effect")
         effect.click()
         # The effects have names, not the hub's ids (colorloop, ...).
         for name in ("Colour loop", "Candle", "Fireplace", "Off"):
-            expect(dialog.get_by_role("option", name=name)).to_be_visible()
+            expect(
+                dialog.get_by_role(frontend.effect_choice, name=name)
+            ).to_be_visible()
         screenshot(page, "more-info-effects")
-        dialog.get_by_role("option", name="Candle").click()
+        dialog.get_by_role(frontend.effect_choice, name="Candle").click()
         expect(effect).to_contain_text("Candle")
         dialog.get_by_role("button", name="Close").click()
 
@@ -271,14 +279,16 @@ def test_light_in_more_info(
     )
 
 
-def test_options(ui: BrowserThread, hass_process: HassProcess) -> None:
+def test_options(
+    ui: BrowserThread, hass_process: HassProcess, frontend: Frontend
+) -> None:
     """The options dialog changes the scan interval, and shows it next time."""
 
     def configure(page: Page, seconds: str, new: str | None) -> None:
         _goto(page, hass_process, "/config/integrations/integration/hearth")
         page.get_by_role("button", name="Configure").click()
         dialog = _flow_dialog(page)
-        expect(dialog.get_by_role("heading", name="Polling")).to_be_visible()
+        expect(frontend.flow_title_in(dialog, "Polling")).to_be_visible()
         field = dialog.get_by_role("spinbutton", name="Scan interval")
         expect(field).to_have_value(seconds)
         if new is None:
@@ -294,7 +304,10 @@ def test_options(ui: BrowserThread, hass_process: HassProcess) -> None:
 
 
 def test_hub_page(
-    ui: BrowserThread, hass_process: HassProcess, emulator_process: EmulatorProcess
+    ui: BrowserThread,
+    hass_process: HassProcess,
+    emulator_process: EmulatorProcess,
+    frontend: Frontend,
 ) -> None:
     """A switch flipped on the emulator's hub page shows in Home Assistant."""
     assert emulator_process.device(PORCH)["state"]["on"] is False
@@ -320,10 +333,9 @@ def test_hub_page(
     assert emulator_process.device(PORCH)["state"]["on"] is True
 
     def see_it_on(page: Page) -> None:
-        _goto(page, hass_process, "/lovelace/0")
-        row = page.locator("hui-toggle-entity-row").filter(has_text="Porch Switch")
+        _goto(page, hass_process, frontend.dashboard_path)
         # Within one scan interval (10 s since the options step).
-        expect(row.get_by_role("switch")).to_be_checked()
+        expect(_entity_row(page, "Porch Switch").get_by_role("switch")).to_be_checked()
 
     ui(see_it_on)
 
