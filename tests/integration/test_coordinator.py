@@ -25,7 +25,7 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import RANDOM_MICROSECOND_MAX, RANDOM_MICROSECOND_MIN
 from homeassistant.helpers.update_coordinator import UpdateFailed
@@ -707,12 +707,12 @@ async def test_offline_device_is_unavailable_alone(
 
 
 @pytest.mark.parametrize(
-    ("status", "translation_key", "placeholders"),
+    ("status", "translation_key", "placeholders", "users_input"),
     [
-        (400, "command_rejected", {"error": "Injected fault"}),
-        (404, "command_rejected", {"error": "Injected fault"}),
-        (409, "command_rejected", {"error": "Injected fault"}),
-        (502, "server_error", {"error": "Injected fault"}),
+        (400, "command_rejected", {"error": "Injected fault"}, True),
+        (404, "command_rejected", {"error": "Injected fault"}, False),
+        (409, "command_rejected", {"error": "Injected fault"}, True),
+        (502, "server_error", {"error": "Injected fault"}, False),
     ],
 )
 @pytest.mark.usefixtures("restrict_platforms")
@@ -723,12 +723,19 @@ async def test_command_errors_are_translated(
     status: int,
     translation_key: str,
     placeholders: dict[str, str],
+    users_input: bool,
 ) -> None:
-    """A refused command raises a translated error; the state stays as it was."""
+    """A refused command raises a translated error; the state stays as it was.
+
+    A request the hub refuses for what it asked (400, 409) is the caller's to
+    fix: ServiceValidationError. A device that is gone (404) or a failing hub
+    is not: HomeAssistantError.
+    """
     coordinator = await setup_entry(hass, mock_config_entry)
     emulator.add_fault("server_error", status=status, path="/api/v1/devices")
 
     err = await turn_on_porch_switch(hass)
+    assert isinstance(err, ServiceValidationError) is users_input
     assert err.translation_key == translation_key
     assert err.translation_placeholders == placeholders
     assert emulator.stats.count(*PATCH_DEVICE) == 1

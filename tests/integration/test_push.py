@@ -252,6 +252,18 @@ async def changed_to(
     return _wait
 
 
+def device_wakes(coordinator: HearthCoordinator) -> Counter[DeviceKey]:
+    """Return a counter of the wake-ups of each device's own listeners."""
+    wakes: Counter[DeviceKey] = Counter()
+    for key in coordinator.data.devices:
+
+        def _woken(key: DeviceKey = key) -> None:
+            wakes[key] += 1
+
+        coordinator.store.add_device_listener(key, _woken)
+    return wakes
+
+
 def fan_outs(coordinator: HearthCoordinator) -> list[str]:
     """Return a list that grows each time the coordinator wakes every entity."""
     calls: list[str] = []
@@ -347,11 +359,14 @@ async def test_event_updates_only_its_device_without_a_request(
     """A change on the hub shows at once, with no request, in its entities only."""
     emulator.reset_stats()
     fanned_out = fan_outs(coordinator)
+    wakes = device_wakes(coordinator)
     written = async_capture_events(hass, EVENT_STATE_CHANGED)
     await porch_switch_on_at_the_hub(hass, emulator)
 
     assert emulator.stats.total == 0
     assert fanned_out == []
+    # No other device's listener woke: on a large hub that would cost all.
+    assert wakes == Counter({(emulator.hub_id, "switch-1"): 1})
     assert [event.data["entity_id"] for event in written] == [SWITCH]
 
     # Readings move the same way: one sensor, one write.
@@ -844,6 +859,7 @@ async def test_event_storm_of_a_large_hub(
         emulator.reset_stats()
         written = async_capture_events(hass, EVENT_STATE_CHANGED)
         fanned_out = fan_outs(coordinator)
+        wakes = device_wakes(coordinator)
         expected: dict[DeviceKey, Device] = {}
         for _ in range(3):
             for device in emulator.drift():
@@ -862,6 +878,9 @@ async def test_event_storm_of_a_large_hub(
         await hass.async_block_till_done()
         assert len(expected) > 100
         assert fanned_out == []
+        # Each event woke its own device's listeners and no other device's.
+        assert set(wakes) == set(expected)
+        assert all(count <= 3 for count in wakes.values())
         for device_key, device in expected.items():
             assert coordinator.data.devices[device_key] == device
         device_of = {
