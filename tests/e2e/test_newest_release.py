@@ -92,11 +92,15 @@ def test_newest_release_runs_the_integration_cleanly(
         diagnose=hass.log_tail,
     )
 
+    # The harness skips the onboarding step that sets the country (it would
+    # set up integrations that want the internet), which Home Assistant
+    # reports; anything else would come from this configuration.
     issues = hass.websocket({"type": "repairs/list_issues"})["issues"]
     assert [
-        issue
+        (issue["domain"], issue["issue_id"])
         for issue in issues
         if issue["domain"] in {"hearth", "http", "homeassistant"}
+        and issue["issue_id"] != "country_not_configured"
         and not issue["ignored"]
     ] == []
     records = hass.log_records()
