@@ -24,7 +24,8 @@ class Backoff:
         """Return the pause after the failures so far (none before the first)."""
         if not self.failures:
             return 0.0
-        base = min(self.longest, self.first * 2.0 ** (self.failures - 1))
+        # Past 64 doublings every pause is the longest (and 2.0 ** 1024 overflows).
+        base = min(self.longest, self.first * 2.0 ** min(self.failures - 1, 64))
         factor: float = self.random.uniform(*self.jitter)
         return base * factor
 
