@@ -30,7 +30,7 @@ from custom_components.hearth.api import (
     pinned_ssl,
 )
 from emulator import Emulator
-from tests.conftest import free_port
+from tests.harness.ports import free_port
 
 from .conftest import (
     API_KEY,

@@ -20,7 +20,7 @@ from custom_components.hearth.api import (
     tls,
 )
 from emulator import Emulator
-from tests.conftest import free_port
+from tests.harness.ports import free_port
 
 from .conftest import Certificate, hub_client
 

@@ -26,7 +26,8 @@ import pytest_socket
 import requests
 
 from scripts import ha_http
-from tests.conftest import child_env, free_port
+from tests.harness.ports import free_port
+from tests.harness.processes import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
 #: ``hass``, started with a venv's Python (this one by default). Home

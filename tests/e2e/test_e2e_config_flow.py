@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
+from tests.harness.ports import free_port
 
 from .conftest import API_KEY, EmulatorProcess, HassProcess
 

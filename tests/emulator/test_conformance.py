@@ -21,7 +21,7 @@ import sys
 import pytest
 
 from emulator import Emulator
-from tests.conftest import child_env
+from tests.harness.processes import child_env
 
 from .conftest import KEY
 

@@ -33,7 +33,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.hearth import connection
 from custom_components.hearth.const import CERTIFICATE_MODE_CA, CERTIFICATE_MODE_PIN
 from emulator import Emulator
-from tests.conftest import API_KEY
+from tests.harness.emulators import API_KEY
 from tests.integration.helpers import start_user_flow, user_input
 from tests.test_host import ANY_TEXT, assert_usable_host
 

@@ -55,7 +55,7 @@ from custom_components.hearth.registry import device_identifier
 from custom_components.hearth.store import DeviceKey
 from custom_components.hearth.stream import EventStream
 from emulator import Emulator
-from tests.conftest import API_KEY, make_emulator
+from tests.harness.emulators import API_KEY, make_emulator
 from tests.integration.helpers import (
     GET_STATE,
     POST_TOKEN,
