@@ -39,7 +39,7 @@ from playwright.sync_api import (
 import pytest
 import pytest_socket
 
-from tests.e2e.conftest import (
+from tests.harness.processes import (
     ROOT,
     EmulatorProcess,
     HassProcess,

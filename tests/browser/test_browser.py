@@ -19,7 +19,7 @@ from homeassistant.const import __version__ as ha_version
 from playwright.sync_api import Page, expect
 import pytest
 
-from tests.e2e.conftest import (
+from tests.harness.processes import (
     API_KEY,
     PASSWORD,
     USERNAME,

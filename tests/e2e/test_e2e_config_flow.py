@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from tests.harness.ports import free_port
-
-from .conftest import API_KEY, EmulatorProcess, HassProcess
+from tests.harness.processes import API_KEY, EmulatorProcess, HassProcess
 
 pytestmark = [
     pytest.mark.e2e,

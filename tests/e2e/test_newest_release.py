@@ -21,8 +21,8 @@ import subprocess
 import pytest
 
 from tests.harness.deprecations import DEPRECATION_REPORT
+from tests.harness.processes import EmulatorProcess, HassProcess, running_hass, wait_for
 
-from .conftest import EmulatorProcess, HassProcess, running_hass, wait_for
 from .flows import add_hub, set_scan_interval
 
 pytestmark = [
