@@ -28,7 +28,7 @@ from tests.harness.processes import (
     wait_for,
 )
 
-from .conftest import NEW_API_KEY, VIEWPORT, BrowserThread, screenshot
+from .frontend import NEW_API_KEY, VIEWPORT, BrowserThread, screenshot
 
 #: The Home Assistant release whose frontend these steps are written against:
 #: its pages' structure and labels change between releases (2026.2 has no
