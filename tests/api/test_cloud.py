@@ -17,7 +17,7 @@ from custom_components.hearth.api import (
 )
 from emulator import Emulator
 
-from .conftest import DEMO_IDS, EmulatorFactory, cloud_client
+from .clients import DEMO_IDS, EmulatorFactory, cloud_client
 
 
 async def test_me(session: ClientSession, emulator: Emulator) -> None:

@@ -28,14 +28,9 @@ from custom_components.hearth.api import (
 )
 from emulator import Emulator
 
-from .conftest import (
-    EmulatorFactory,
-    OAuthSession,
-    ScriptedServer,
-    cloud_client,
-    hub_client,
-)
+from .clients import EmulatorFactory, OAuthSession, cloud_client, hub_client
 from .payloads import LIGHT
+from .servers import ScriptedServer
 
 
 class Listener:

@@ -32,16 +32,16 @@ from custom_components.hearth.api import (
 from emulator import Emulator
 from tests.harness.ports import free_port
 
-from .conftest import (
+from .clients import (
     API_KEY,
     DEMO_IDS,
     READ_ONLY_KEY,
-    Certificate,
     EmulatorFactory,
     cloud_client,
     hub_client,
     wait_until,
 )
+from .servers import Certificate
 
 
 async def test_nothing_listening(session: ClientSession) -> None:

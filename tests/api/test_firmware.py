@@ -31,14 +31,14 @@ from custom_components.hearth.api import (
 )
 from emulator import Emulator
 
-from .conftest import (
+from .clients import (
     READ_ONLY_KEY,
     EmulatorFactory,
-    ScriptedServer,
     cloud_client,
     hub_client,
     wait_until,
 )
+from .servers import ScriptedServer
 
 QUICK = {"firmware_step": 0.02, "firmware_restart": 0.3}
 

@@ -11,10 +11,11 @@ from custom_components.hearth.api import (
     HearthHubClient,
     HearthServerError,
     TokenProviderAuth,
+    pinned_ssl,
 )
 from emulator import Emulator
 
-from .conftest import EmulatorFactory, hub_client, pinned_ssl
+from .clients import EmulatorFactory, hub_client
 
 
 async def _no_token() -> str:

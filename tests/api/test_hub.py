@@ -20,7 +20,7 @@ from custom_components.hearth.api import (
 )
 from emulator import Emulator
 
-from .conftest import DEMO_IDS, EmulatorFactory, hub_client, wait_until
+from .clients import DEMO_IDS, EmulatorFactory, hub_client, wait_until
 
 
 async def test_info(hub: HearthHubClient, emulator: Emulator) -> None:

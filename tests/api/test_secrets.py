@@ -20,7 +20,7 @@ from custom_components.hearth.api import (
 )
 from emulator import Emulator
 
-from .conftest import EmulatorFactory, cloud_client, hub_client, wait_until
+from .clients import EmulatorFactory, cloud_client, hub_client, wait_until
 
 SECRET_KEY = "sk-hearth-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 

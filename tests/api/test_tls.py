@@ -22,7 +22,8 @@ from custom_components.hearth.api import (
 from emulator import Emulator
 from tests.harness.ports import free_port
 
-from .conftest import Certificate, hub_client
+from .clients import hub_client
+from .servers import Certificate
 
 
 async def test_pinned_fingerprint_connects(
