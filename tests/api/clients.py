@@ -59,7 +59,7 @@ class EmulatorFactory(Protocol):
         ...
 
 
-def hub_client(
+def make_hub_client(
     session: ClientSession,
     emu: Emulator,
     *,

@@ -17,7 +17,7 @@ import pytest
 from custom_components.hearth.api import HearthHubClient
 from emulator import Emulator
 
-from .clients import API_KEY, READ_ONLY_KEY, EmulatorFactory, hub_client
+from .clients import API_KEY, READ_ONLY_KEY, EmulatorFactory, make_hub_client
 from .servers import Certificate, ScriptedServer, make_certificate
 
 
@@ -80,12 +80,16 @@ async def start_emulator() -> AsyncIterator[EmulatorFactory]:
 
 
 @pytest.fixture
-async def emulator(start_emulator: EmulatorFactory) -> Emulator:
-    """Return a running emulator with the demo home and no rate limit."""
+async def api_emulator(start_emulator: EmulatorFactory) -> Emulator:
+    """Return an emulator as ``start_emulator()`` starts it.
+
+    The client tests' keys, the demo home (seed 1), no rate limit, the wall
+    clock.
+    """
     return await start_emulator()
 
 
 @pytest.fixture
-def hub(session: ClientSession, emulator: Emulator) -> HearthHubClient:
+def hub_client(session: ClientSession, api_emulator: Emulator) -> HearthHubClient:
     """Return a hub client with the full-access key, pinned to the emulator."""
-    return hub_client(session, emulator)
+    return make_hub_client(session, api_emulator)
