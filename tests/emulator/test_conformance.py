@@ -23,7 +23,7 @@ import pytest
 from emulator import Emulator
 from tests.harness.processes import child_env
 
-from .conftest import KEY
+from .http import KEY
 
 SPEC = Path(__file__).parents[2] / "docs" / "openapi.yaml"
 MAX_EXAMPLES = 15
