@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from contextlib import contextmanager
+from collections.abc import AsyncGenerator, Generator
 import logging
 from pathlib import Path
-from typing import Any
 
 from aiohttp import ClientSession
 from freezegun.api import FrozenDateTimeFactory
@@ -37,7 +35,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed_exact,
 )
 
 from custom_components.hearth.api import (
@@ -50,10 +47,8 @@ from custom_components.hearth.const import DOMAIN, SAFETY_POLL_INTERVAL
 from custom_components.hearth.coordinator import HearthCoordinator
 from custom_components.hearth.entity import HearthEntity
 from custom_components.hearth.issues import certificate_issue_id
-from custom_components.hearth.push import PushHandler
 from custom_components.hearth.registry import device_identifier
 from custom_components.hearth.store import DeviceKey
-from custom_components.hearth.stream import EventStream
 from emulator import Emulator
 from tests.harness.emulators import API_KEY, make_emulator
 from tests.integration.helpers import (
@@ -64,17 +59,29 @@ from tests.integration.helpers import (
     setup_entry,
     state_of,
 )
+from tests.integration.streaming import (
+    GET_CLOUD_EVENTS,
+    GET_EVENTS,
+    LIGHT,
+    LOGGER_NAME,
+    SWITCH,
+    TEMPERATURE,
+    FrozenClock,
+    UpperJitter,
+    Watch,
+    changed_to,
+    cloud_entity,
+    fan_outs,
+    flip_switch,
+    ours,
+    porch_switch_on_at_the_hub,
+    setup_streaming,
+    stop_hub,
+)
 
 from .helpers import find_device
 
 pytestmark = pytest.mark.freeze_time("2025-01-01 00:00:00+00:00")
-
-GET_EVENTS = ("GET", "/api/v1/events")
-GET_CLOUD_EVENTS = ("GET", "/v1/events")
-SWITCH = "switch.porch_switch"
-LIGHT = "light.hallway_light"
-TEMPERATURE = "sensor.living_room_climate_temperature"
-LOGGER_NAME = "custom_components.hearth"
 
 
 @pytest.fixture
@@ -98,57 +105,6 @@ async def unload_before_the_emulator_stops(
             assert await hass.config_entries.async_unload(entry.entry_id)
 
 
-class Watch:
-    """Counts stream opens (after their resync), stream ends and polls.
-
-    The methods are wrapped on the classes, so that what happens during the
-    setup is counted too. Tests wait on a :class:`asyncio.Condition`.
-    """
-
-    def __init__(self) -> None:
-        """Start with nothing counted."""
-        self.counts: Counter[str] = Counter()
-        self._condition = asyncio.Condition()
-
-    async def _note(self, name: str) -> None:
-        async with self._condition:
-            self.counts[name] += 1
-            self._condition.notify_all()
-
-    async def wait(self, name: str, count: int) -> None:
-        """Wait until ``name`` has happened ``count`` times in all."""
-        async with self._condition:
-            await self._condition.wait_for(lambda: self.counts[name] >= count)
-
-    @contextmanager
-    def patched(self) -> Generator[None]:
-        """Wrap the stream's open and end, and the coordinator's poll."""
-        opened = PushHandler.async_stream_opened
-        closed = EventStream._closed
-        update = HearthCoordinator._async_update_data
-        watch = self
-
-        async def _opened(push: PushHandler) -> None:
-            await opened(push)
-            await watch._note("opened")
-
-        def _closed(stream: EventStream, *args: Any, **kwargs: Any) -> None:
-            closed(stream, *args, **kwargs)
-            stream._hass.async_create_task(watch._note("closed"))
-
-        async def _update(coordinator: HearthCoordinator) -> Any:
-            try:
-                return await update(coordinator)
-            finally:
-                await watch._note("polled")
-
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(PushHandler, "async_stream_opened", _opened)
-            patch.setattr(EventStream, "_closed", _closed)
-            patch.setattr(HearthCoordinator, "_async_update_data", _update)
-            yield
-
-
 @pytest.fixture
 def watch() -> Generator[Watch]:
     """Count stream opens, ends and polls."""
@@ -157,143 +113,15 @@ def watch() -> Generator[Watch]:
         yield spy
 
 
-class UpperJitter:
-    """Stands in for the stream's random source: always the largest jitter."""
-
-    def uniform(self, low: float, high: float) -> float:
-        """Return the upper bound."""
-        return high
-
-
-class Clock:
-    """Moves frozen time on and lets what falls due run to its end.
-
-    The stream's own task never ends, so it is not waited for. The poll
-    tasks are; and a round trip to the emulator lets the WebSocket's pings
-    and pongs through before time moves again.
-    """
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        freezer: FrozenDateTimeFactory,
-        emulator: Emulator,
-        session: ClientSession,
-    ) -> None:
-        """Drive ``hass`` and ``emulator`` with ``freezer``."""
-        self.hass = hass
-        self.freezer = freezer
-        self.emulator = emulator
-        self.session = session
-
-    async def tick(self, seconds: float) -> None:
-        """Let ``seconds`` pass."""
-        self.freezer.tick(seconds)
-        async_fire_time_changed_exact(self.hass)
-        await self.settle()
-
-    async def settle(self) -> None:
-        """Wait for the work in flight, except the stream's own task."""
-        await self.hass.async_block_till_done()
-        async with self.session.get(
-            f"{self.emulator.hub_url}/admin", ssl=False
-        ) as answer:
-            await answer.read()
-        while pending := [
-            task
-            for task in self.hass._background_tasks
-            if not task.done() and not task.get_name().startswith("Hearth event stream")
-        ]:
-            await asyncio.wait(pending)
-        await self.hass.async_block_till_done()
-
-
 @pytest.fixture
-def clock(
+def frozen_clock(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     emulator: Emulator,
     session: ClientSession,
-) -> Clock:
+) -> FrozenClock:
     """Return the clock of the test's Home Assistant and emulator."""
-    return Clock(hass, freezer, emulator, session)
-
-
-async def changed_to(
-    hass: HomeAssistant, entity_id: str, predicate: Callable[[str], bool]
-) -> Callable[[], Awaitable[None]]:
-    """Return a waiter for the next state of ``entity_id`` that passes ``predicate``."""
-    future: asyncio.Future[None] = hass.loop.create_future()
-
-    @callback
-    def _changed(event: Event[EventStateChangedData]) -> None:
-        state = event.data["new_state"]
-        if state is not None and predicate(state.state) and not future.done():
-            future.set_result(None)
-
-    unsubscribe = async_track_state_change_event(hass, entity_id, _changed)
-
-    async def _wait() -> None:
-        try:
-            await future
-        finally:
-            unsubscribe()
-
-    return _wait
-
-
-def fan_outs(coordinator: HearthCoordinator) -> list[str]:
-    """Return a list that grows each time the coordinator wakes every entity."""
-    calls: list[str] = []
-    coordinator.async_add_listener(lambda: calls.append("all"))
-    return calls
-
-
-async def flip_switch(
-    hass: HomeAssistant, home: Any, device_id: str, entity_id: str
-) -> None:
-    """Toggle a switch of an emulated hub; return once Home Assistant shows it."""
-    target = STATE_OFF if home.devices[device_id].state.on else STATE_ON
-    flipped = await changed_to(hass, entity_id, lambda state: state == target)
-    home.set_state(device_id, {"on": target == STATE_ON})
-    await flipped()
-
-
-async def porch_switch_on_at_the_hub(hass: HomeAssistant, emulator: Emulator) -> None:
-    """Turn the local hub's porch switch on; return once Home Assistant shows it."""
-    on = await changed_to(hass, SWITCH, lambda state: state == STATE_ON)
-    emulator.set_state("switch-1", on=True)
-    await on()
-    await hass.async_block_till_done()
-
-
-async def setup_streaming(
-    hass: HomeAssistant, watch: Watch, entry: MockConfigEntry
-) -> HearthCoordinator:
-    """Set up ``entry`` and wait until its stream is open and resynced."""
-    coordinator = await setup_entry(hass, entry)
-    await watch.wait("opened", 1)
-    assert coordinator.stream.connected
-    return coordinator
-
-
-async def stop_hub(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
-) -> None:
-    """Stop the emulator while Home Assistant still holds connections to it.
-
-    Stopping waits up to two seconds of the loop clock for them, so the
-    clock moves on a second at a time until it is done.
-    """
-    stopping = hass.async_create_background_task(emulator.stop(), "stop the hub")
-    for _ in range(5):
-        for _ in range(100):
-            if stopping.done():
-                break
-            await asyncio.sleep(0)
-        freezer.tick(1)
-        async_fire_time_changed_exact(hass)
-    await stopping
+    return FrozenClock(hass, freezer, emulator, session)
 
 
 @pytest.fixture
@@ -305,15 +133,6 @@ async def coordinator(
 ) -> HearthCoordinator:
     """Set up the emulator's entry; return its coordinator once streaming."""
     return await setup_streaming(hass, watch, mock_config_entry)
-
-
-def ours(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
-    """Return the integration's log lines at ``level`` exactly."""
-    return [
-        record.getMessage()
-        for record in caplog.records
-        if record.name.startswith(LOGGER_NAME) and record.levelno == level
-    ]
 
 
 # Events
@@ -427,7 +246,7 @@ async def test_unsupported_api_announced_by_the_hub_stops_the_entry(
 @pytest.mark.usefixtures("coordinator")
 async def test_resync_after_connect_and_each_reconnect(
     hass: HomeAssistant,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
     caplog: pytest.LogCaptureFixture,
@@ -439,7 +258,7 @@ async def test_resync_after_connect_and_each_reconnect(
     assert emulator.stats.count(*GET_EVENTS) == 1
 
     # A healthy stream that the hub ends is reopened at once, without a word.
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     emulator._hub_server.streams.force_close()
     await watch.wait("opened", 2)
     assert emulator.stats.count(*GET_EVENTS) == 2
@@ -451,7 +270,7 @@ async def test_resync_after_connect_and_each_reconnect(
 async def test_slow_safety_poll_while_the_stream_is_open(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
 ) -> None:
@@ -460,9 +279,9 @@ async def test_slow_safety_poll_while_the_stream_is_open(
     polls = watch.counts["polled"]
     emulator.reset_stats()
     for _ in range(9):
-        await clock.tick(30)
+        await frozen_clock.tick(30)
     assert emulator.stats.total == 0
-    await clock.tick(31)
+    await frozen_clock.tick(31)
     await watch.wait("polled", polls + 1)
     assert emulator.stats.count(*GET_STATE) == 1
     assert emulator.stats.total == 1
@@ -471,7 +290,7 @@ async def test_slow_safety_poll_while_the_stream_is_open(
 async def test_lost_stream_falls_back_to_polling_and_backs_off(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
     caplog: pytest.LogCaptureFixture,
@@ -484,7 +303,7 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
     """
     caplog.set_level(logging.DEBUG)
     coordinator.stream.backoff.random = UpperJitter()  # type: ignore[assignment]
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     emulator.add_fault("server_error", path="/api/v1/events")
     emulator._hub_server.streams.force_close()
     # The stream ends, and reopening it at once fails.
@@ -495,9 +314,9 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
 
     attempts = 2
     for delay in (1, 2, 4, 8, 16, 32, 60, 60):
-        await clock.tick(delay - 0.1)
+        await frozen_clock.tick(delay - 0.1)
         assert watch.counts["closed"] == attempts
-        await clock.tick(0.1)
+        await frozen_clock.tick(0.1)
         attempts += 1
         await watch.wait("closed", attempts)
     assert emulator.stats.count(*GET_EVENTS) == attempts
@@ -510,13 +329,13 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
     emulator.reset_stats()
     polls = watch.counts["polled"]
     emulator.set_state("light-1", on=True)
-    await clock.tick(31)
+    await frozen_clock.tick(31)
     await watch.wait("polled", polls + 1)
     assert state_of(hass, LIGHT) == STATE_ON
     assert emulator.stats.count(*GET_STATE) == 1
 
     emulator.clear_faults()
-    await clock.tick(60)
+    await frozen_clock.tick(60)
     await watch.wait("opened", 2)
     assert coordinator.update_interval == SAFETY_POLL_INTERVAL
     assert len(ours(caplog, logging.WARNING)) == 1
@@ -574,7 +393,7 @@ async def test_resync_after_a_hub_restart_shows_its_state(
     second = _hub()
     await second.start(host="127.0.0.1", port=first.port, cloud_port=None)
     try:
-        clock = Clock(hass, freezer, second, session)
+        clock = FrozenClock(hass, freezer, second, session)
         while watch.counts["opened"] <= opened:
             await clock.tick(1)
         assert second.stats.by_status[304] >= 1
@@ -591,13 +410,13 @@ async def test_resync_after_a_hub_restart_shows_its_state(
 async def test_refused_key_starts_reauth_and_closes_the_stream(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A key the hub refuses on the stream asks for a new one; no more attempts."""
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     emulator.revoke_key(API_KEY)
     await watch.wait("closed", 2)
     await hass.async_block_till_done()
@@ -605,7 +424,7 @@ async def test_refused_key_starts_reauth_and_closes_the_stream(
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     assert not coordinator.stream.connected
     attempts = emulator.stats.count(*GET_EVENTS)
-    await clock.tick(120)
+    await frozen_clock.tick(120)
     assert emulator.stats.count(*GET_EVENTS) == attempts
     assert watch.counts["closed"] == 2
     assert ours(caplog, logging.WARNING) == []
@@ -614,14 +433,14 @@ async def test_refused_key_starts_reauth_and_closes_the_stream(
 async def test_certificate_mismatch_opens_the_repair_issue_and_stops(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     mock_config_entry: MockConfigEntry,
     watch: Watch,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """A new certificate on the hub opens the repair issue; nothing more is sent."""
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     emulator.rotate_certificate()
     await watch.wait("closed", 2)
     issue = issue_registry.async_get_issue(
@@ -631,20 +450,20 @@ async def test_certificate_mismatch_opens_the_repair_issue_and_stops(
     assert issue.data is not None
     assert issue.data["fingerprint"] == emulator.fingerprint
     assert coordinator.stream._task is None or coordinator.stream._task.done()
-    await clock.tick(600)
+    await frozen_clock.tick(600)
     assert watch.counts["closed"] == 2
 
 
 async def test_rate_limited_handshake_waits_for_retry_after(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
     session: ClientSession,
 ) -> None:
     """A 429 on the handshake: no attempt (nor poll) before Retry-After."""
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     emulator.set_rate_limit(5)
     # Another client of the same key spends the budget behind the governor's back.
     other = HearthHubClient(
@@ -664,27 +483,15 @@ async def test_rate_limited_handshake_waits_for_retry_after(
     assert emulator.stats.by_status[429] == 2
     assert coordinator.governor.blocked_until >= dt_util.utcnow().timestamp() + 10
 
-    await clock.tick(retry_after - 1)
+    await frozen_clock.tick(retry_after - 1)
     assert emulator.stats.count(*GET_EVENTS) == attempts + 1
     assert emulator.stats.count(*GET_STATE) == polls
-    await clock.tick(2)
+    await frozen_clock.tick(2)
     await watch.wait("opened", 2)
     assert emulator.stats.count(*GET_EVENTS) == attempts + 2
 
 
 # Hearth Cloud
-
-
-def cloud_entity(
-    entity_registry: er.EntityRegistry, hub_id: str, device_id: str
-) -> str:
-    """Return the entity of a device behind a cloud hub."""
-    return next(
-        entry.entity_id
-        for entry in entity_registry.entities.values()
-        if entry.platform == DOMAIN
-        and entry.unique_id.startswith(f"{hub_id}_{device_id}_")
-    )
 
 
 @pytest.mark.usefixtures("credentials", "restrict_platforms")
@@ -754,12 +561,12 @@ async def test_cloud_refused_refresh_starts_reauth(
     hass: HomeAssistant,
     emulator: Emulator,
     watch: Watch,
-    clock: Clock,
+    frozen_clock: FrozenClock,
 ) -> None:
     """A token the cloud refuses even after a refresh asks for a new sign-in."""
     cloud = await setup_entry(hass, account_entry(emulator))
     await watch.wait("opened", 1)
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     tokens = emulator.stats.count(*POST_TOKEN)
     emulator.add_fault("server_error", status=401, path="/v1/events")
     emulator._cloud_server.streams.force_close()
