@@ -215,6 +215,39 @@ def test_event_during_a_poll_wins_over_its_answer() -> None:
     )
 
 
+def test_event_during_a_poll_of_a_hub_no_longer_there_is_dropped() -> None:
+    store = polled(hub_state(HUB), hub_state(OTHER_HUB))
+    store.begin_fetch()
+    store.apply_event(OTHER_HUB, state_event(switch("switch-0", on=True)))
+    data = store.end_fetch({HUB: hub_state(HUB)})
+    assert data.hubs.keys() == {HUB}
+    assert all(hub_id == HUB for hub_id, _ in data.devices)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        pytest.param(Event(type=EventType.DEVICE_STATE), id="no-device"),
+        pytest.param(
+            Event(type=EventType.FIRMWARE, device=switch("switch-0", on=True)),
+            id="kind-the-store-does-not-keep",
+        ),
+        pytest.param(
+            Event(type="future_kind", device=switch("switch-0", on=True)),
+            id="unknown-kind",
+        ),
+    ],
+)
+def test_event_the_store_has_no_use_for_changes_nothing(event: Event) -> None:
+    store = polled(hub_state())
+    assert store.data is not None
+    before = dict(store.data.devices)
+    woken = listen_to_all(store)
+    assert store.apply_event(HUB, event) is Change.NONE
+    assert store.data.devices == before
+    assert not woken
+
+
 def test_hub_event_changes_the_hub() -> None:
     store = polled(hub_state())
     assert store.data is not None
