@@ -28,14 +28,9 @@ from custom_components.hearth.api import (
 )
 from emulator import Emulator
 
-from .conftest import (
-    EmulatorFactory,
-    OAuthSession,
-    ScriptedServer,
-    cloud_client,
-    hub_client,
-)
+from .clients import EmulatorFactory, OAuthSession, cloud_client, make_hub_client
 from .payloads import LIGHT
+from .servers import ScriptedServer
 
 
 class Listener:
@@ -62,7 +57,7 @@ class Listener:
 
 
 @pytest.fixture
-async def listen(emulator: Emulator) -> AsyncIterator[Any]:
+async def listen(api_emulator: Emulator) -> AsyncIterator[Any]:
     """Open a cloud stream (the only one) and wait until the emulator counts it."""
     listeners: list[Listener] = []
 
@@ -70,7 +65,7 @@ async def listen(emulator: Emulator) -> AsyncIterator[Any]:
         listener = Listener(client)
         listeners.append(listener)
         async with asyncio.timeout(5):
-            await emulator.wait_for_event_streams(1, cloud=True)
+            await api_emulator.wait_for_event_streams(1, cloud=True)
         return listener
 
     yield start
@@ -94,7 +89,7 @@ async def test_events_of_every_hub_carry_their_hub_id(
             d for d in emu.cloud_hub(first).home.devices.values() if d.kind == "light"
         )
         await client.async_set_device_state(first, light.id, DeviceCommand(on=True))
-        await hub_client(session, emu).async_set_device_state(
+        await make_hub_client(session, emu).async_set_device_state(
             "switch-1", DeviceCommand(on=True)
         )
         emu.cloud_hub(second).home.add_device({"id": "light-9", "kind": "light"})
@@ -126,24 +121,24 @@ async def test_events_of_every_hub_carry_their_hub_id(
     assert all(isinstance(e, CloudEvent) for e in events + drifted)
 
 
-async def test_refused_token(session: ClientSession, emulator: Emulator) -> None:
+async def test_refused_token(session: ClientSession, api_emulator: Emulator) -> None:
     """An unknown token, or one without devices:read, is refused at the handshake."""
 
     async def wrong() -> str:
         return "not-a-token"
 
     client = HearthCloudClient(
-        session, TokenProviderAuth(wrong), base_url=emulator.cloud_url
+        session, TokenProviderAuth(wrong), base_url=api_emulator.cloud_url
     )
     with pytest.raises(HearthAuthenticationError) as info:
         await anext(client.async_events())
     assert info.value.status == 401
     assert not isinstance(info.value, HearthTokenExpiredError)
 
-    write_only, _oauth = await cloud_client(session, emulator, "devices:write")
+    write_only, _oauth = await cloud_client(session, api_emulator, "devices:write")
     with pytest.raises(HearthForbiddenError):
         await anext(write_only.async_events())
-    assert emulator.cloud_event_stream_count == 0
+    assert api_emulator.cloud_event_stream_count == 0
 
 
 @pytest.mark.parametrize("retry_after_format", ["seconds", "http-date"])
@@ -169,36 +164,36 @@ async def test_rate_limited_handshake(
 
 
 async def test_closed_when_the_token_expires(
-    session: ClientSession, emulator: Emulator, listen: Any
+    session: ClientSession, api_emulator: Emulator, listen: Any
 ) -> None:
     """Expiry ends the stream with HearthTokenExpiredError; a new token reconnects."""
-    client, oauth = await cloud_client(session, emulator)
+    client, oauth = await cloud_client(session, api_emulator)
     listener = await listen(client)
-    emulator.expire_tokens()
+    api_emulator.expire_tokens()
     with pytest.raises(HearthTokenExpiredError) as info:
         await listener.ended()
     assert isinstance(info.value, HearthAuthenticationError)
     assert info.value.code == "token_expired"
-    await asyncio.wait_for(emulator.wait_for_event_streams(0, cloud=True), 5)
+    await asyncio.wait_for(api_emulator.wait_for_event_streams(0, cloud=True), 5)
 
     await oauth.refresh()
     listener = await listen(client)
-    emulator.set_online("light-1", False)
+    api_emulator.set_online("light-1", False)
     event = await listener.next()
     assert (event.hub_id, event.device and event.device.online) == (
-        emulator.hub_id,
+        api_emulator.hub_id,
         False,
     )
 
 
 async def test_closed_at_the_end_of_the_token_lifetime(
-    session: ClientSession, emulator: Emulator, listen: Any
+    session: ClientSession, api_emulator: Emulator, listen: Any
 ) -> None:
     """With nothing to send, the cloud still closes the stream when the token expires."""
-    oauth = OAuthSession(session, emulator)
-    oauth.access_token = str(emulator.issue_token(lifetime=1)["access_token"])
+    oauth = OAuthSession(session, api_emulator)
+    oauth.access_token = str(api_emulator.issue_token(lifetime=1)["access_token"])
     client = HearthCloudClient(
-        session, TokenProviderAuth(oauth.token), base_url=emulator.cloud_url
+        session, TokenProviderAuth(oauth.token), base_url=api_emulator.cloud_url
     )
     listener = await listen(client)
     with pytest.raises(HearthTokenExpiredError):
@@ -207,11 +202,11 @@ async def test_closed_at_the_end_of_the_token_lifetime(
 
 
 async def test_expired_token_answer_is_distinguishable(
-    session: ClientSession, emulator: Emulator
+    session: ClientSession, api_emulator: Emulator
 ) -> None:
     """A 401 token_expired answer raises HearthTokenExpiredError too."""
-    client, _oauth = await cloud_client(session, emulator)
-    emulator.expire_tokens()
+    client, _oauth = await cloud_client(session, api_emulator)
+    api_emulator.expire_tokens()
     with pytest.raises(HearthTokenExpiredError) as info:
         await client.async_get_hubs()
     assert info.value.status == 401

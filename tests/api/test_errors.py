@@ -30,18 +30,18 @@ from custom_components.hearth.api import (
     pinned_ssl,
 )
 from emulator import Emulator
-from tests.conftest import free_port
+from tests.harness.ports import free_port
 
-from .conftest import (
+from .clients import (
     API_KEY,
     DEMO_IDS,
     READ_ONLY_KEY,
-    Certificate,
     EmulatorFactory,
     cloud_client,
-    hub_client,
+    make_hub_client,
     wait_until,
 )
+from .servers import Certificate
 
 
 async def test_nothing_listening(session: ClientSession) -> None:
@@ -70,98 +70,102 @@ async def test_unknown_host(session: ClientSession) -> None:
     assert "Unknown error" not in message
 
 
-async def test_dropped_connection(hub: HearthHubClient, emulator: Emulator) -> None:
+async def test_dropped_connection(
+    hub_client: HearthHubClient, api_emulator: Emulator
+) -> None:
     """A GET dropped twice fails after exactly one quick retry."""
-    emulator.add_fault("drop", path="/api/v1/info")
+    api_emulator.add_fault("drop", path="/api/v1/info")
     with pytest.raises(HearthConnectionError, match="closed the connection") as info:
-        await hub.async_get_info()
+        await hub_client.async_get_info()
     assert type(info.value) is HearthConnectionError
-    assert emulator.stats.count("GET", "/api/v1/info") == 2
-    assert emulator.stats.dropped == 2
+    assert api_emulator.stats.count("GET", "/api/v1/info") == 2
+    assert api_emulator.stats.dropped == 2
 
 
 async def test_dropped_get_is_retried_once(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> None:
     """One dropped GET is retried at once and succeeds."""
-    emulator.add_fault("drop", count=1, path="/api/v1/state")
-    state = await hub.async_get_state()
+    api_emulator.add_fault("drop", count=1, path="/api/v1/state")
+    state = await hub_client.async_get_state()
     assert len(state.devices) == len(DEMO_IDS)
-    assert emulator.stats.count("GET", "/api/v1/state") == 2
-    assert emulator.stats.dropped == 1
+    assert api_emulator.stats.count("GET", "/api/v1/state") == 2
+    assert api_emulator.stats.dropped == 1
 
 
 async def test_dropped_patch_is_not_retried(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> None:
     """A PATCH is not idempotent enough to repeat blindly: it raises."""
-    emulator.add_fault("drop", count=1, path="/api/v1/devices")
+    api_emulator.add_fault("drop", count=1, path="/api/v1/devices")
     with pytest.raises(HearthConnectionError, match="closed the connection"):
-        await hub.async_set_device_state("light-1", DeviceCommand(on=True))
-    assert emulator.stats.count("PATCH", "/api/v1/devices/{device_id}") == 1
-    assert emulator.home.devices["light-1"].state.on is False
-    device = await hub.async_set_device_state("light-1", DeviceCommand(on=True))
+        await hub_client.async_set_device_state("light-1", DeviceCommand(on=True))
+    assert api_emulator.stats.count("PATCH", "/api/v1/devices/{device_id}") == 1
+    assert api_emulator.home.devices["light-1"].state.on is False
+    device = await hub_client.async_set_device_state("light-1", DeviceCommand(on=True))
     assert device.state.on is True
 
 
-async def test_hang_times_out(session: ClientSession, emulator: Emulator) -> None:
+async def test_hang_times_out(session: ClientSession, api_emulator: Emulator) -> None:
     """A hub that never answers trips the request timeout."""
-    emulator.add_fault("hang", path="/api/v1/state")
-    client = hub_client(session, emulator, request_timeout=0.2)
+    api_emulator.add_fault("hang", path="/api/v1/state")
+    client = make_hub_client(session, api_emulator, request_timeout=0.2)
     with pytest.raises(HearthTimeoutError, match=r"Timed out after 0.2 s"):
         await client.async_get_state()
-    assert (await client.async_get_info()).id == emulator.hub_id
+    assert (await client.async_get_info()).id == api_emulator.hub_id
 
 
 async def test_latency_within_timeout(
-    session: ClientSession, emulator: Emulator
+    session: ClientSession, api_emulator: Emulator
 ) -> None:
     """A slow answer that arrives in time is fine."""
-    emulator.add_fault("latency", delay=0.1, count=1)
-    client = hub_client(session, emulator, request_timeout=2)
-    assert (await client.async_get_info()).id == emulator.hub_id
+    api_emulator.add_fault("latency", delay=0.1, count=1)
+    client = make_hub_client(session, api_emulator, request_timeout=2)
+    assert (await client.async_get_info()).id == api_emulator.hub_id
 
 
-async def test_wrong_api_key(session: ClientSession, emulator: Emulator) -> None:
+async def test_wrong_api_key(session: ClientSession, api_emulator: Emulator) -> None:
     """An unknown key is a 401 with the server's code and message."""
-    client = hub_client(session, emulator, key="not-a-key")
+    client = make_hub_client(session, api_emulator, key="not-a-key")
     with pytest.raises(HearthAuthenticationError) as info:
         await client.async_get_state()
     assert (info.value.status, info.value.code) == (401, "invalid_auth")
     assert str(info.value) == "Missing or unknown API key"
 
 
-async def test_revoked_api_key(hub: HearthHubClient, emulator: Emulator) -> None:
+async def test_revoked_api_key(
+    hub_client: HearthHubClient, api_emulator: Emulator
+) -> None:
     """A key that worked stops working once it is revoked."""
-    await hub.async_get_info()
-    emulator.revoke_key(API_KEY)
+    await hub_client.async_get_info()
+    api_emulator.revoke_key(API_KEY)
     with pytest.raises(HearthAuthenticationError) as info:
-        await hub.async_get_info()
+        await hub_client.async_get_info()
     assert info.value.status == 401
-    emulator.clear_faults()
-    assert (await hub.async_get_info()).id == emulator.hub_id
+    api_emulator.clear_faults()
+    assert (await hub_client.async_get_info()).id == api_emulator.hub_id
 
 
 async def test_read_only_key_cannot_patch(
-    session: ClientSession, emulator: Emulator
+    session: ClientSession, api_emulator: Emulator
 ) -> None:
     """A read-only key reads, but its PATCH is a 403."""
-    client = hub_client(session, emulator, key=READ_ONLY_KEY)
+    client = make_hub_client(session, api_emulator, key=READ_ONLY_KEY)
     assert (await client.async_get_device("switch-1")).state.on is False
     with pytest.raises(HearthForbiddenError) as info:
         await client.async_set_device_state("switch-1", DeviceCommand(on=True))
     assert (info.value.status, info.value.code) == (403, "forbidden")
-    assert emulator.home.devices["switch-1"].state.on is False
+    assert api_emulator.home.devices["switch-1"].state.on is False
 
 
-async def test_unknown_device(hub: HearthHubClient) -> None:
+async def test_unknown_device(hub_client: HearthHubClient) -> None:
     """An unknown device is a 404 on GET and on PATCH."""
     with pytest.raises(HearthNotFoundError) as info:
-        await hub.async_get_device("light-99")
+        await hub_client.async_get_device("light-99")
     assert (info.value.status, info.value.code) == (404, "not_found")
     assert "light-99" in str(info.value)
     with pytest.raises(HearthNotFoundError):
-        await hub.async_set_device_state("light-99", DeviceCommand(on=True))
+        await hub_client.async_set_device_state("light-99", DeviceCommand(on=True))
 
 
 @pytest.mark.parametrize(
@@ -174,37 +178,39 @@ async def test_unknown_device(hub: HearthHubClient) -> None:
     ],
 )
 async def test_invalid_command(
-    hub: HearthHubClient, device_id: str, command: DeviceCommand, message: str
+    hub_client: HearthHubClient, device_id: str, command: DeviceCommand, message: str
 ) -> None:
     """A command the device cannot do is a 400."""
     with pytest.raises(HearthRequestError, match=message) as info:
-        await hub.async_set_device_state(device_id, command)
+        await hub_client.async_set_device_state(device_id, command)
     assert (info.value.status, info.value.code) == (400, "invalid_request")
 
 
-async def test_offline_device(hub: HearthHubClient, emulator: Emulator) -> None:
+async def test_offline_device(
+    hub_client: HearthHubClient, api_emulator: Emulator
+) -> None:
     """Commanding an offline device is a 409 conflict."""
-    emulator.set_online("light-2", False)
-    assert (await hub.async_get_device("light-2")).online is False
+    api_emulator.set_online("light-2", False)
+    assert (await hub_client.async_get_device("light-2")).online is False
     with pytest.raises(HearthRequestError) as info:
-        await hub.async_set_device_state("light-2", DeviceCommand(on=False))
+        await hub_client.async_set_device_state("light-2", DeviceCommand(on=False))
     assert (info.value.status, info.value.code) == (409, "device_offline")
 
 
 @pytest.mark.parametrize("status", [500, 503])
 async def test_server_error(
-    hub: HearthHubClient, emulator: Emulator, status: int
+    hub_client: HearthHubClient, api_emulator: Emulator, status: int
 ) -> None:
     """A 5xx is a HearthServerError carrying the status."""
-    emulator.add_fault("server_error", status=status, count=1)
+    api_emulator.add_fault("server_error", status=status, count=1)
     with pytest.raises(HearthServerError) as info:
-        await hub.async_get_state()
+        await hub_client.async_get_state()
     assert (info.value.status, info.value.code, str(info.value)) == (
         status,
         "server_error",
         "Injected fault",
     )
-    assert len((await hub.async_get_state()).devices) == len(DEMO_IDS)
+    assert len((await hub_client.async_get_state()).devices) == len(DEMO_IDS)
 
 
 async def test_rate_limited_delta_seconds(
@@ -215,7 +221,7 @@ async def test_rate_limited_delta_seconds(
     """The budget spent, a 429 carries Retry-After in seconds."""
     freezer.move_to(datetime(2025, 4, 1, 12, 0, 0, tzinfo=UTC))
     emu = await start_emulator(rate_limit=2)
-    client = hub_client(session, emu)
+    client = make_hub_client(session, emu)
     await client.async_get_info()
     freezer.tick(15)
     await client.async_get_info()
@@ -236,7 +242,7 @@ async def test_rate_limited_http_date(
     freezer.move_to(datetime(2025, 4, 1, 12, 0, 0, tzinfo=UTC))
     emu = await start_emulator(rate_limit=1)
     emu.set_rate_limit(1, "http-date")
-    client = hub_client(session, emu)
+    client = make_hub_client(session, emu)
     await client.async_get_state()
     freezer.tick(20)
     with pytest.raises(HearthRateLimitError) as info:
@@ -255,61 +261,66 @@ async def test_rate_limited_http_date(
     ],
 )
 async def test_invalid_response(
-    hub: HearthHubClient, emulator: Emulator, kind: str, options: dict[str, object]
+    hub_client: HearthHubClient,
+    api_emulator: Emulator,
+    kind: str,
+    options: dict[str, object],
 ) -> None:
     """Answers that are not the documented JSON are HearthInvalidResponseError."""
-    emulator.add_fault(kind, count=1, path="/api/v1/state", **options)
+    api_emulator.add_fault(kind, count=1, path="/api/v1/state", **options)
     with pytest.raises(HearthInvalidResponseError):
-        await hub.async_get_state()
-    assert len((await hub.async_get_state()).devices) == len(DEMO_IDS)
+        await hub_client.async_get_state()
+    assert len((await hub_client.async_get_state()).devices) == len(DEMO_IDS)
 
 
 @pytest.mark.parametrize("call", ["async_get_info", "async_get_device"])
 async def test_wrong_schema_everywhere(
-    hub: HearthHubClient, emulator: Emulator, call: str
+    hub_client: HearthHubClient, api_emulator: Emulator, call: str
 ) -> None:
     """Missing required fields fail on every endpoint, not just /state."""
-    emulator.add_fault("wrong_schema", count=1)
-    method = getattr(hub, call)
+    api_emulator.add_fault("wrong_schema", count=1)
+    method = getattr(hub_client, call)
     with pytest.raises(HearthInvalidResponseError, match="MissingField"):
         await (method("light-1") if call == "async_get_device" else method())
 
 
 async def test_truncated_body_is_a_connection_error(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> None:
     """A body shorter than its Content-Length means the connection broke."""
-    emulator.add_fault("truncated_body", count=1, path="/api/v1/state")
+    api_emulator.add_fault("truncated_body", count=1, path="/api/v1/state")
     with pytest.raises(HearthConnectionError, match="cut off") as info:
-        await hub.async_get_state()
+        await hub_client.async_get_state()
     assert type(info.value) is HearthConnectionError
 
 
 async def test_unsupported_api_version(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> None:
     """A hub with a newer major API version is refused."""
-    emulator.add_fault("api_version", version="2.0")
+    api_emulator.add_fault("api_version", version="2.0")
     with pytest.raises(HearthUnsupportedVersionError, match="2.0") as info:
-        await hub.async_get_info()
+        await hub_client.async_get_info()
     assert info.value.api_version == "2.0"
-    emulator.clear_faults()
-    assert (await hub.async_get_info()).api_version == "1.3"
+    api_emulator.clear_faults()
+    assert (await hub_client.async_get_info()).api_version == "1.3"
 
 
 async def test_newer_minor_version_is_fine(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> None:
     """Minor versions only add: 1.9 is still spoken."""
-    emulator.add_fault("api_version", version="1.9")
-    assert (await hub.async_get_info()).api_major == 1
+    api_emulator.add_fault("api_version", version="1.9")
+    assert (await hub_client.async_get_info()).api_major == 1
 
 
-async def test_unreadable_api_version(hub: HearthHubClient, emulator: Emulator) -> None:
+async def test_unreadable_api_version(
+    hub_client: HearthHubClient, api_emulator: Emulator
+) -> None:
     """A version without a numeric major is not one the client speaks."""
-    emulator.update_hub(api_version="banana")
+    api_emulator.update_hub(api_version="banana")
     with pytest.raises(HearthUnsupportedVersionError) as info:
-        await hub.async_get_info()
+        await hub_client.async_get_info()
     assert info.value.api_version == "banana"
 
 
@@ -324,62 +335,62 @@ async def test_unreadable_api_version(hub: HearthHubClient, emulator: Emulator) 
 )
 async def test_cloud_faults(
     session: ClientSession,
-    emulator: Emulator,
+    api_emulator: Emulator,
     kind: str,
     error: type[Exception],
 ) -> None:
     """The cloud client shares the funnel: the same faults, the same errors."""
-    client, _oauth = await cloud_client(session, emulator)
-    emulator.add_fault(kind, count=1, target="cloud", path="/v1/hubs")
+    client, _oauth = await cloud_client(session, api_emulator)
+    api_emulator.add_fault(kind, count=1, target="cloud", path="/v1/hubs")
     with pytest.raises(error):
         await client.async_get_hubs()
     assert len(await client.async_get_hubs()) == 2
 
 
 async def test_revoked_key_ends_the_event_stream(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> None:
     """Revoking the key closes its stream; reconnecting is refused."""
 
     async def consume() -> list[Event]:
-        return [event async for event in hub.async_events()]
+        return [event async for event in hub_client.async_events()]
 
     task = asyncio.create_task(consume())
-    await wait_until(lambda: emulator.event_stream_count == 1)
-    emulator.revoke_key(API_KEY)
+    await wait_until(lambda: api_emulator.event_stream_count == 1)
+    api_emulator.revoke_key(API_KEY)
     async with asyncio.timeout(5):
         assert await task == []
     with pytest.raises(HearthAuthenticationError) as info:
-        async for _event in hub.async_events():
+        async for _event in hub_client.async_events():
             pass  # pragma: no cover
     assert info.value.status == 401
 
 
 async def test_event_stream_checks_the_certificate(
-    session: ClientSession, emulator: Emulator
+    session: ClientSession, api_emulator: Emulator
 ) -> None:
     """The stream is refused by pinning and by CA verification alike."""
-    fingerprint = emulator.fingerprint
-    emulator.rotate_certificate()
+    fingerprint = api_emulator.fingerprint
+    api_emulator.rotate_certificate()
     assert fingerprint is not None
-    pinned = hub_client(session, emulator, ssl=pinned_ssl(fingerprint))
+    pinned = make_hub_client(session, api_emulator, ssl=pinned_ssl(fingerprint))
     with pytest.raises(HearthCertificateError) as info:
         async for _event in pinned.async_events():
             pass  # pragma: no cover
-    assert info.value.fingerprint == emulator.fingerprint
-    verified = hub_client(session, emulator, ssl=True)
+    assert info.value.fingerprint == api_emulator.fingerprint
+    verified = make_hub_client(session, api_emulator, ssl=True)
     with pytest.raises(HearthCertificateError, match="not trusted"):
         async for _event in verified.async_events():
             pass  # pragma: no cover
 
 
 async def test_event_stream_refused_by_a_server_error(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> None:
     """A 503 at the handshake is a server error, not a closed stream."""
-    emulator.add_fault("server_error", path="/api/v1/events")
+    api_emulator.add_fault("server_error", path="/api/v1/events")
     with pytest.raises(HearthServerError):
-        async for _event in hub.async_events():
+        async for _event in hub_client.async_events():
             pass  # pragma: no cover
 
 

@@ -31,14 +31,14 @@ from custom_components.hearth.api import (
 )
 from emulator import Emulator
 
-from .conftest import (
+from .clients import (
     READ_ONLY_KEY,
     EmulatorFactory,
-    ScriptedServer,
     cloud_client,
-    hub_client,
+    make_hub_client,
     wait_until,
 )
+from .servers import ScriptedServer
 
 QUICK = {"firmware_step": 0.02, "firmware_restart": 0.3}
 
@@ -74,7 +74,7 @@ async def quick(start_emulator: EmulatorFactory) -> Emulator:
 
 async def test_get_firmware(session: ClientSession, quick: Emulator) -> None:
     """The firmware decodes, with its release notes and URL."""
-    firmware = await hub_client(session, quick).async_get_firmware()
+    firmware = await make_hub_client(session, quick).async_get_firmware()
     assert (firmware.installed, firmware.latest) == ("1.4.2", "1.5.0")
     assert firmware.state == FirmwareState.IDLE
     assert firmware.update_available
@@ -87,7 +87,7 @@ async def test_get_firmware(session: ClientSession, quick: Emulator) -> None:
 
 async def test_install_end_to_end(session: ClientSession, quick: Emulator) -> None:
     """Install: typed progress, the stream ends, the hub comes back updated."""
-    hub = hub_client(session, quick)
+    hub = make_hub_client(session, quick)
     before = await hub.async_get_state()
     events = Collector(hub.async_events())
     await wait_until(lambda: quick.event_stream_count == 1)
@@ -124,7 +124,7 @@ async def test_install_of_the_version_seen(
     session: ClientSession, quick: Emulator
 ) -> None:
     """Naming the latest version installs it; naming another is refused."""
-    hub = hub_client(session, quick)
+    hub = make_hub_client(session, quick)
     with pytest.raises(HearthRequestError) as info:
         await hub.async_install_firmware("1.4.9")
     assert (info.value.status, info.value.code) == (409, "version_unavailable")
@@ -143,7 +143,7 @@ async def test_a_read_only_key_cannot_install(
     session: ClientSession, quick: Emulator
 ) -> None:
     """Installing is a write: 403 forbidden for a read-only key, which may read."""
-    hub = hub_client(session, quick, key=READ_ONLY_KEY)
+    hub = make_hub_client(session, quick, key=READ_ONLY_KEY)
     assert (await hub.async_get_firmware()).latest == "1.5.0"
     with pytest.raises(HearthForbiddenError) as info:
         await hub.async_install_firmware()
@@ -155,7 +155,7 @@ async def test_a_failed_install_is_typed(
 ) -> None:
     """firmware_failed carries the kept version and a typed failure."""
     quick.add_fault("firmware_failure")
-    hub = hub_client(session, quick)
+    hub = make_hub_client(session, quick)
     events = Collector(hub.async_events())
     try:
         await wait_until(lambda: quick.event_stream_count == 1)
@@ -187,7 +187,7 @@ async def test_faults_on_the_firmware_endpoints(
     session: ClientSession, quick: Emulator, kind: str, error: type[Exception]
 ) -> None:
     """Injected faults map into the exception tree like on any endpoint."""
-    hub = hub_client(session, quick)
+    hub = make_hub_client(session, quick)
     quick.add_fault(kind, path="/api/v1/firmware", count=1)
     with pytest.raises(error):
         await hub.async_get_firmware()

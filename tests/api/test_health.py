@@ -11,10 +11,11 @@ from custom_components.hearth.api import (
     HearthHubClient,
     HearthServerError,
     TokenProviderAuth,
+    pinned_ssl,
 )
 from emulator import Emulator
 
-from .conftest import EmulatorFactory, hub_client, pinned_ssl
+from .clients import EmulatorFactory, make_hub_client
 
 
 async def _no_token() -> str:
@@ -43,7 +44,7 @@ async def test_health_needs_no_credentials_and_no_budget(
 ) -> None:
     """A spent budget still answers the health check, without any key."""
     emu = await start_emulator(rate_limit=1)
-    hub = hub_client(session, emu)
+    hub = make_hub_client(session, emu)
     await hub.async_get_info()
     for client in _clients(session, emu):
         for _ in range(3):
@@ -55,18 +56,18 @@ async def test_health_needs_no_credentials_and_no_budget(
 
 
 async def test_health_fails_while_the_server_fails(
-    session: ClientSession, emulator: Emulator
+    session: ClientSession, api_emulator: Emulator
 ) -> None:
     """An injected server error fails the check; a stopped server too."""
-    clients = _clients(session, emulator)
-    emulator.add_fault("server_error")
+    clients = _clients(session, api_emulator)
+    api_emulator.add_fault("server_error")
     for client in clients:
         with pytest.raises(HearthServerError):
             await client.async_check_health()
-    emulator.clear_faults()
+    api_emulator.clear_faults()
     for client in clients:
         await client.async_check_health()
-    await emulator.stop()
+    await api_emulator.stop()
     for client in clients:
         with pytest.raises(HearthConnectionError):
             await client.async_check_health()

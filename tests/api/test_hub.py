@@ -20,13 +20,13 @@ from custom_components.hearth.api import (
 )
 from emulator import Emulator
 
-from .conftest import DEMO_IDS, EmulatorFactory, hub_client, wait_until
+from .clients import DEMO_IDS, EmulatorFactory, make_hub_client, wait_until
 
 
-async def test_info(hub: HearthHubClient, emulator: Emulator) -> None:
+async def test_info(hub_client: HearthHubClient, api_emulator: Emulator) -> None:
     """GET /info identifies the hub."""
-    info = await hub.async_get_info()
-    assert info.id == emulator.hub_id
+    info = await hub_client.async_get_info()
+    assert info.id == api_emulator.hub_id
     assert info.name == "Hearth Hub"
     assert (info.model, info.firmware, info.api_version) == ("HH-100", "1.4.2", "1.3")
     assert info.api_major == 1
@@ -34,10 +34,10 @@ async def test_info(hub: HearthHubClient, emulator: Emulator) -> None:
     assert info.mac.startswith("a4:c1:38:")
 
 
-async def test_state(hub: HearthHubClient, emulator: Emulator) -> None:
+async def test_state(hub_client: HearthHubClient, api_emulator: Emulator) -> None:
     """GET /state returns the hub and every demo device, decoded."""
-    state = await hub.async_get_state()
-    assert state.hub.id == emulator.hub_id
+    state = await hub_client.async_get_state()
+    assert state.hub.id == api_emulator.hub_id
     assert [device.id for device in state.devices] == DEMO_IDS
     devices = {device.id: device for device in state.devices}
 
@@ -82,35 +82,35 @@ async def test_state(hub: HearthHubClient, emulator: Emulator) -> None:
 
 
 async def test_state_etag_reuses_the_cached_object(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> None:
     """An unchanged state is answered 304 and the same object is returned."""
-    first = await hub.async_get_state()
-    second = await hub.async_get_state()
+    first = await hub_client.async_get_state()
+    second = await hub_client.async_get_state()
     assert second is first
-    assert emulator.stats.by_status[304] == 1
+    assert api_emulator.stats.by_status[304] == 1
 
-    emulator.set_state("light-2", brightness=42)
-    third = await hub.async_get_state()
+    api_emulator.set_state("light-2", brightness=42)
+    third = await hub_client.async_get_state()
     assert third is not first
     assert {d.id: d for d in third.devices}["light-2"].state.brightness == 42
-    assert await hub.async_get_state() is third
-    assert emulator.stats.by_status[304] == 2
+    assert await hub_client.async_get_state() is third
+    assert api_emulator.stats.by_status[304] == 2
 
 
-async def test_get_device(hub: HearthHubClient) -> None:
+async def test_get_device(hub_client: HearthHubClient) -> None:
     """GET /devices/{id} returns one device."""
-    lamp = await hub.async_get_device("light-2")
+    lamp = await hub_client.async_get_device("light-2")
     assert (lamp.id, lamp.name, lamp.model) == ("light-2", "Desk Lamp", "HL-20")
     assert lamp.capabilities.dimmable is True
     assert lamp.state.brightness == 180
     assert lamp.state.color_mode == ColorMode.BRIGHTNESS
 
 
-async def test_patch_device(hub: HearthHubClient) -> None:
+async def test_patch_device(hub_client: HearthHubClient) -> None:
     """PATCH returns the new state, which the next /state shows."""
-    before = await hub.async_get_state()
-    device = await hub.async_set_device_state(
+    before = await hub_client.async_get_state()
+    device = await hub_client.async_set_device_state(
         "light-3", DeviceCommand(on=True, color_temp_kelvin=4000)
     )
     assert device.id == "light-3"
@@ -118,11 +118,11 @@ async def test_patch_device(hub: HearthHubClient) -> None:
     assert device.state.color_temp_kelvin == 4000
     assert device.state.color_mode == ColorMode.COLOR_TEMP
 
-    after = await hub.async_get_state()
+    after = await hub_client.async_get_state()
     assert after is not before
     assert {d.id: d for d in after.devices}["light-3"] == device
 
-    plug = await hub.async_set_device_state("switch-2", DeviceCommand(on=False))
+    plug = await hub_client.async_set_device_state("switch-2", DeviceCommand(on=False))
     assert (plug.state.on, plug.state.power) == (False, 0.0)
 
 
@@ -131,7 +131,7 @@ async def test_rate_limit_headers_are_exposed(
 ) -> None:
     """Every answer's RateLimit-* headers land in ``client.rate_limit``."""
     emu = await start_emulator(rate_limit=30)
-    client = hub_client(session, emu)
+    client = make_hub_client(session, emu)
     assert client.rate_limit is None
     await client.async_get_info()
     assert client.rate_limit == RateLimitInfo(limit=30, remaining=29, reset=0)
@@ -142,17 +142,17 @@ async def test_rate_limit_headers_are_exposed(
 
 @pytest.fixture
 async def events(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> AsyncIterator[asyncio.Queue[Event]]:
     """Stream the hub's events into a queue until the test ends."""
     queue: asyncio.Queue[Event] = asyncio.Queue()
 
     async def pump() -> None:
-        async for event in hub.async_events():
+        async for event in hub_client.async_events():
             queue.put_nowait(event)
 
     task = asyncio.create_task(pump())
-    await wait_until(lambda: emulator.event_stream_count == 1)
+    await wait_until(lambda: api_emulator.event_stream_count == 1)
     try:
         yield queue
     finally:
@@ -167,10 +167,10 @@ async def _next(queue: asyncio.Queue[Event]) -> Event:
 
 
 async def test_events_device_state(
-    hub: HearthHubClient, events: asyncio.Queue[Event]
+    hub_client: HearthHubClient, events: asyncio.Queue[Event]
 ) -> None:
     """A PATCH produces a device_state event with the device's new state."""
-    await hub.async_set_device_state("light-1", DeviceCommand(on=True))
+    await hub_client.async_set_device_state("light-1", DeviceCommand(on=True))
     event = await _next(events)
     assert event.type == EventType.DEVICE_STATE
     assert event.device is not None
@@ -179,16 +179,16 @@ async def test_events_device_state(
 
 
 async def test_events_device_added_and_removed(
-    emulator: Emulator, events: asyncio.Queue[Event]
+    api_emulator: Emulator, events: asyncio.Queue[Event]
 ) -> None:
     """Adding and removing devices are announced."""
-    emulator.add_device({"id": "light-9", "kind": "light", "name": "New Lamp"})
+    api_emulator.add_device({"id": "light-9", "kind": "light", "name": "New Lamp"})
     added = await _next(events)
     assert added.type == EventType.DEVICE_ADDED
     assert added.device is not None
     assert (added.device.id, added.device.name) == ("light-9", "New Lamp")
 
-    emulator.remove_device("light-9")
+    api_emulator.remove_device("light-9")
     removed = await _next(events)
     assert removed.type == EventType.DEVICE_REMOVED
     assert removed.device_id == "light-9"
@@ -196,13 +196,13 @@ async def test_events_device_added_and_removed(
 
 
 async def test_events_button_presses(
-    hub: HearthHubClient, emulator: Emulator, events: asyncio.Queue[Event]
+    hub_client: HearthHubClient, api_emulator: Emulator, events: asyncio.Queue[Event]
 ) -> None:
     """Presses arrive typed, with rising sequence numbers; the state is unchanged."""
-    before = await hub.async_get_state()
-    emulator.press_button("button-2", "up", PressType.LONG)
-    emulator.press_button("button-2", "up", PressType.LONG_RELEASE)
-    emulator.press_button("button-1", "bottom")
+    before = await hub_client.async_get_state()
+    api_emulator.press_button("button-2", "up", PressType.LONG)
+    api_emulator.press_button("button-2", "up", PressType.LONG_RELEASE)
+    api_emulator.press_button("button-1", "bottom")
     presses = [(await _next(events)).press for _ in range(3)]
     assert [
         (p.device_id, p.button_id, p.press_type) for p in presses if p is not None
@@ -213,24 +213,24 @@ async def test_events_button_presses(
     ]
     seqs = [p.seq for p in presses if p is not None]
     assert seqs == sorted(set(seqs))
-    assert await hub.async_get_state() is before
+    assert await hub_client.async_get_state() is before
 
 
 async def test_events_end_when_the_hub_stops(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> None:
     """The stream ends (without an error) when the hub closes it."""
     queue: asyncio.Queue[Event] = asyncio.Queue()
 
     async def consume() -> None:
-        async for event in hub.async_events():
+        async for event in hub_client.async_events():
             queue.put_nowait(event)
 
     task = asyncio.create_task(consume())
-    await wait_until(lambda: emulator.event_stream_count == 1)
-    emulator.set_online("sensor-2", False)
+    await wait_until(lambda: api_emulator.event_stream_count == 1)
+    api_emulator.set_online("sensor-2", False)
     event = await _next(queue)
-    await emulator.stop()
+    await api_emulator.stop()
     async with asyncio.timeout(5):
         await task
     assert queue.empty()

@@ -31,8 +31,8 @@ from custom_components.hearth.api import (
 )
 from custom_components.hearth.api.client import DEFAULT_RETRY_AFTER, MAX_BODY_BYTES
 
-from .conftest import ScriptedServer
 from .payloads import HUB, LIGHT
+from .servers import ScriptedServer
 
 STATE: dict[str, Any] = {"hub": HUB, "devices": [LIGHT]}
 

@@ -20,7 +20,7 @@ from custom_components.hearth.api import (
 )
 from emulator import Emulator
 
-from .conftest import EmulatorFactory, cloud_client, hub_client, wait_until
+from .clients import EmulatorFactory, cloud_client, make_hub_client, wait_until
 
 SECRET_KEY = "sk-hearth-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
@@ -86,7 +86,7 @@ async def test_api_key_never_leaks(
     """Successes and every kind of failure: the key shows up nowhere."""
     caplog.set_level(logging.DEBUG)
     emu = await start_emulator(api_keys=[SECRET_KEY], rate_limit=40)
-    client = hub_client(session, emu, key=SECRET_KEY, request_timeout=0.3)
+    client = make_hub_client(session, emu, key=SECRET_KEY, request_timeout=0.3)
     assert SECRET_KEY not in repr(client)
     assert SECRET_KEY not in repr(vars(client).get("_auth"))
 
@@ -117,7 +117,7 @@ async def test_api_key_never_leaks(
     emu.rotate_certificate()
     errors += await _collect_errors([client.async_get_info])
     assert emu.fingerprint is not None
-    client = hub_client(session, emu, key=SECRET_KEY)
+    client = make_hub_client(session, emu, key=SECRET_KEY)
     emu.revoke_key(SECRET_KEY)
     errors += await _collect_errors(
         [client.async_get_info, lambda: anext(client.async_events())]
@@ -127,7 +127,7 @@ async def test_api_key_never_leaks(
     errors += await _collect_errors(
         [client.async_get_info, lambda: anext(client.async_events())]
     )
-    unpinned = hub_client(session, emu, key=SECRET_KEY, ssl=True)
+    unpinned = make_hub_client(session, emu, key=SECRET_KEY, ssl=True)
     errors += await _collect_errors([unpinned.async_get_info])
 
     assert [type(err).__name__ for err in errors] == [
@@ -156,19 +156,19 @@ async def test_api_key_never_leaks(
 
 
 async def test_access_token_never_leaks(
-    session: ClientSession, emulator: Emulator, caplog: pytest.LogCaptureFixture
+    session: ClientSession, api_emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The OAuth access token does not appear in logs or errors either."""
     caplog.set_level(logging.DEBUG)
-    client, oauth = await cloud_client(session, emulator)
+    client, oauth = await cloud_client(session, api_emulator)
     await client.async_get_hubs()
-    await client.async_get_hub_state(emulator.hub_id)
-    emulator.expire_tokens()
+    await client.async_get_hub_state(api_emulator.hub_id)
+    api_emulator.expire_tokens()
     errors = await _collect_errors(
         [client.async_get_account, lambda: anext(client.async_events())]
     )
-    emulator.clear_faults()
-    emulator.add_fault("server_error", count=1, target="cloud")
+    api_emulator.clear_faults()
+    api_emulator.add_fault("server_error", count=1, target="cloud")
     errors += await _collect_errors([client.async_get_account])
     assert [type(err).__name__ for err in errors] == [
         "HearthTokenExpiredError",

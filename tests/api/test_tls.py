@@ -20,72 +20,76 @@ from custom_components.hearth.api import (
     tls,
 )
 from emulator import Emulator
-from tests.conftest import free_port
+from tests.harness.ports import free_port
 
-from .conftest import Certificate, hub_client
+from .clients import make_hub_client
+from .servers import Certificate
 
 
 async def test_pinned_fingerprint_connects(
-    session: ClientSession, emulator: Emulator
+    session: ClientSession, api_emulator: Emulator
 ) -> None:
     """A pin written with colons in upper case matches the served certificate."""
-    assert emulator.fingerprint is not None
-    colons = ":".join(emulator.fingerprint[i : i + 2] for i in range(0, 64, 2)).upper()
-    client = hub_client(session, emulator, ssl=pinned_ssl(colons))
-    assert (await client.async_get_info()).id == emulator.hub_id
+    assert api_emulator.fingerprint is not None
+    colons = ":".join(
+        api_emulator.fingerprint[i : i + 2] for i in range(0, 64, 2)
+    ).upper()
+    client = make_hub_client(session, api_emulator, ssl=pinned_ssl(colons))
+    assert (await client.async_get_info()).id == api_emulator.hub_id
 
 
-async def test_fetch_fingerprint(emulator: Emulator) -> None:
+async def test_fetch_fingerprint(api_emulator: Emulator) -> None:
     """Trust on first use reads the certificate the hub serves, then its successor."""
-    first = await async_get_certificate_fingerprint("127.0.0.1", emulator.port)
-    assert first == emulator.fingerprint
+    first = await async_get_certificate_fingerprint("127.0.0.1", api_emulator.port)
+    assert first == api_emulator.fingerprint
     assert len(first) == 64
-    rotated = emulator.rotate_certificate()
+    rotated = api_emulator.rotate_certificate()
     assert rotated != first
     assert (
-        await async_get_certificate_fingerprint("127.0.0.1", emulator.port) == rotated
+        await async_get_certificate_fingerprint("127.0.0.1", api_emulator.port)
+        == rotated
     )
 
 
 async def test_pin_mismatch_after_rotation(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> None:
     """A rotated certificate no longer matches the pin; the new one is reported."""
-    old = emulator.fingerprint
-    await hub.async_get_info()
-    new = emulator.rotate_certificate()
+    old = api_emulator.fingerprint
+    await hub_client.async_get_info()
+    new = api_emulator.rotate_certificate()
     with pytest.raises(HearthCertificateError, match="does not match") as info:
-        await hub.async_get_state()
+        await hub_client.async_get_state()
     assert info.value.fingerprint == new
     assert info.value.fingerprint != old
 
 
 async def test_rotate_certificate_fault(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> None:
     """The rotate_certificate fault kind does the same."""
-    emulator.add_fault("rotate_certificate")
+    api_emulator.add_fault("rotate_certificate")
     with pytest.raises(HearthCertificateError) as info:
-        await hub.async_get_info()
-    assert info.value.fingerprint == emulator.fingerprint
+        await hub_client.async_get_info()
+    assert info.value.fingerprint == api_emulator.fingerprint
 
 
 async def test_event_stream_pin_mismatch(
-    hub: HearthHubClient, emulator: Emulator
+    hub_client: HearthHubClient, api_emulator: Emulator
 ) -> None:
     """The WebSocket refuses a certificate that does not match the pin, too."""
-    new = emulator.rotate_certificate()
+    new = api_emulator.rotate_certificate()
     with pytest.raises(HearthCertificateError, match="does not match") as info:
-        async for _event in hub.async_events():
+        async for _event in hub_client.async_events():
             pass  # pragma: no cover
     assert info.value.fingerprint == new
 
 
 async def test_ca_verification_refuses_self_signed(
-    session: ClientSession, emulator: Emulator
+    session: ClientSession, api_emulator: Emulator
 ) -> None:
     """Without a pin, the default CA check refuses the hub's self-signed cert."""
-    client = hub_client(session, emulator, ssl=True)
+    client = make_hub_client(session, api_emulator, ssl=True)
     with pytest.raises(HearthCertificateError, match="not trusted") as info:
         await client.async_get_info()
     assert info.value.fingerprint is None
@@ -95,13 +99,13 @@ async def test_ca_verification_refuses_self_signed(
 
 
 async def test_ca_verification_with_trusted_certificate(
-    session: ClientSession, emulator: Emulator
+    session: ClientSession, api_emulator: Emulator
 ) -> None:
     """An SSLContext that trusts the hub's certificate works as ``ssl=``."""
-    assert emulator.certificate_pem is not None
-    context = ssl.create_default_context(cadata=emulator.certificate_pem.decode())
-    client = hub_client(session, emulator, ssl=context)
-    assert (await client.async_get_info()).id == emulator.hub_id
+    assert api_emulator.certificate_pem is not None
+    context = ssl.create_default_context(cadata=api_emulator.certificate_pem.decode())
+    client = make_hub_client(session, api_emulator, ssl=context)
+    assert (await client.async_get_info()).id == api_emulator.hub_id
 
 
 async def test_event_stream_cannot_connect(session: ClientSession) -> None:
@@ -130,11 +134,11 @@ async def test_fingerprint_nothing_listening() -> None:
     assert type(info.value) is HearthConnectionError
 
 
-async def test_fingerprint_of_plain_http(emulator: Emulator) -> None:
+async def test_fingerprint_of_plain_http(api_emulator: Emulator) -> None:
     """A server that does not speak TLS (the cloud port) is a connection error."""
-    assert emulator.cloud_port is not None
+    assert api_emulator.cloud_port is not None
     with pytest.raises(HearthConnectionError, match="Cannot connect"):
-        await async_get_certificate_fingerprint("127.0.0.1", emulator.cloud_port)
+        await async_get_certificate_fingerprint("127.0.0.1", api_emulator.cloud_port)
 
 
 @pytest.fixture

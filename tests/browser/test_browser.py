@@ -18,7 +18,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 import pytest
 
-from tests.e2e.conftest import (
+from tests.harness.processes import (
     API_KEY,
     PASSWORD,
     USERNAME,
@@ -27,7 +27,7 @@ from tests.e2e.conftest import (
     wait_for,
 )
 
-from .conftest import NEW_API_KEY, VIEWPORT, BrowserThread, screenshot
+from .chromium import NEW_API_KEY, VIEWPORT, BrowserThread, screenshot
 from .frontend import FRONTEND, FRONTENDS, RELEASE, Frontend
 
 pytestmark = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import API_KEY, EmulatorProcess, HassProcess
+from tests.harness.processes import API_KEY, EmulatorProcess, HassProcess
 
 
 def next_step(hass: HassProcess, flow: dict[str, Any], form: dict[str, Any]) -> Any:

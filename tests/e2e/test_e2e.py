@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEPRECATION_REPORT
+from tests.harness.deprecations import DEPRECATION_REPORT
+from tests.harness.processes import EmulatorProcess, HassProcess, wait_for
 
-from .conftest import EmulatorProcess, HassProcess, wait_for
 from .flows import add_hub, set_scan_interval
 
 pytestmark = [

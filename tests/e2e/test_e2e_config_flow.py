@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
-
-from .conftest import API_KEY, EmulatorProcess, HassProcess
+from tests.harness.ports import free_port
+from tests.harness.processes import API_KEY, EmulatorProcess, HassProcess
 
 pytestmark = [
     pytest.mark.e2e,

@@ -20,9 +20,9 @@ import subprocess
 
 import pytest
 
-from tests.conftest import DEPRECATION_REPORT
+from tests.harness.deprecations import DEPRECATION_REPORT
+from tests.harness.processes import EmulatorProcess, HassProcess, running_hass, wait_for
 
-from .conftest import EmulatorProcess, HassProcess, running_hass, wait_for
 from .flows import add_hub, set_scan_interval
 
 pytestmark = [

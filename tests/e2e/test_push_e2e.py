@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import EmulatorProcess, HassProcess, wait_for
+from tests.harness.processes import EmulatorProcess, HassProcess, wait_for
+
 from .flows import add_hub
 
 pytestmark = [
@@ -34,7 +35,7 @@ def _stream_open(emulator: EmulatorProcess) -> bool:
 
 
 @pytest.fixture(scope="module")
-def hub(hass_process: HassProcess, emulator_process: EmulatorProcess) -> str:
+def hub_entry_id(hass_process: HassProcess, emulator_process: EmulatorProcess) -> str:
     """Add the emulated hub with the default options; return the entry id."""
     results = add_hub(hass_process, emulator_process)
     assert results[-1]["type"] == "create_entry", results
@@ -59,7 +60,7 @@ def _updated(state: dict[str, Any]) -> float:
 
 
 def test_changes_show_within_a_tenth_of_a_second(
-    hub: str, hass_process: HassProcess, emulator_process: EmulatorProcess
+    hub_entry_id: str, hass_process: HassProcess, emulator_process: EmulatorProcess
 ) -> None:
     """Ten changes made at the hub: median ≤ 0.1 s and max ≤ 1 s until HA shows them.
 
@@ -94,7 +95,9 @@ def test_changes_show_within_a_tenth_of_a_second(
     assert worst <= 1.0, latencies
 
 
-def test_idle_hub_is_hardly_polled(hub: str, emulator_process: EmulatorProcess) -> None:
+def test_idle_hub_is_hardly_polled(
+    hub_entry_id: str, emulator_process: EmulatorProcess
+) -> None:
     """While the stream is open, an idle hub gets at most 2 GET /state in 120 s."""
     emulator_process.admin_json("POST", "/admin/stats/reset")
     time.sleep(IDLE_SECONDS)  # the measurement window itself
@@ -108,7 +111,7 @@ def test_idle_hub_is_hardly_polled(hub: str, emulator_process: EmulatorProcess) 
 
 
 def test_stream_comes_back_after_the_hub_restarts(
-    hub: str, hass_process: HassProcess, emulator_process: EmulatorProcess
+    hub_entry_id: str, hass_process: HassProcess, emulator_process: EmulatorProcess
 ) -> None:
     """Stop and start the hub: the stream reopens, and what changed meanwhile shows.
 

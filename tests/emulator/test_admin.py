@@ -10,12 +10,13 @@ import pytest
 from custom_components.hearth.api import Device, HubState
 from emulator import Emulator
 
-from .conftest import KEY, READ_ONLY, FakeClock, Hub
+from .clock import FakeClock
+from .http import KEY, READ_ONLY, RawHub
 
 
-async def test_state_parses_and_etag(hub: Hub, emu: Emulator) -> None:
+async def test_state_parses_and_etag(raw_hub: RawHub, emu: Emulator) -> None:
     """/state parses with the client model; a matching If-None-Match gets 304."""
-    first = await hub.request("GET", "/api/v1/state")
+    first = await raw_hub.request("GET", "/api/v1/state")
     assert first.status == 200
     state = HubState.from_json(first.body)
     assert state.hub.id == emu.hub_id
@@ -24,21 +25,25 @@ async def test_state_parses_and_etag(hub: Hub, emu: Emulator) -> None:
     etag = first.headers["ETag"]
     assert etag == f'"{emu.home.generation}"'
 
-    again = await hub.request("GET", "/api/v1/state", headers={"If-None-Match": etag})
+    again = await raw_hub.request(
+        "GET", "/api/v1/state", headers={"If-None-Match": etag}
+    )
     assert again.status == 304
     assert again.body == b""
     assert again.headers["ETag"] == etag
     assert "RateLimit-Remaining" in again.headers
 
     emu.set_state("sensor-1", temperature=25.5)
-    changed = await hub.request("GET", "/api/v1/state", headers={"If-None-Match": etag})
+    changed = await raw_hub.request(
+        "GET", "/api/v1/state", headers={"If-None-Match": etag}
+    )
     assert changed.status == 200
     assert changed.headers["ETag"] != etag
 
 
-async def test_admin_device_lifecycle(hub: Hub, emu: Emulator) -> None:
+async def test_admin_device_lifecycle(raw_hub: RawHub, emu: Emulator) -> None:
     """Add, change, take offline and remove a device through /admin."""
-    added = await hub.request(
+    added = await raw_hub.request(
         "POST",
         "/admin/devices",
         key=None,
@@ -49,53 +54,53 @@ async def test_admin_device_lifecycle(hub: Hub, emu: Emulator) -> None:
     assert device.id == "light-5"
     assert device.state.color_mode == "brightness"
 
-    patched = await hub.request(
+    patched = await raw_hub.request(
         "PATCH",
         "/admin/devices/light-5",
         key=None,
         json={"online": False, "state": {"brightness": 12, "on": True}},
     )
     assert patched.json()["online"] is False
-    command = await hub.request(
+    command = await raw_hub.request(
         "PATCH", "/api/v1/devices/light-5", json={"brightness": 40}
     )
     assert command.status == 409
     assert command.json()["error"]["code"] == "device_offline"
 
-    removed = await hub.request("DELETE", "/admin/devices/light-5", key=None)
+    removed = await raw_hub.request("DELETE", "/admin/devices/light-5", key=None)
     assert removed.status == 204
-    missing = await hub.request("GET", "/api/v1/devices/light-5")
+    missing = await raw_hub.request("GET", "/api/v1/devices/light-5")
     assert missing.status == 404
     assert missing.json()["error"]["code"] == "not_found"
 
 
-async def test_admin_rejects_bad_input(hub: Hub) -> None:
+async def test_admin_rejects_bad_input(raw_hub: RawHub) -> None:
     """Admin errors use the same error body as the API."""
-    response = await hub.request(
+    response = await raw_hub.request(
         "POST", "/admin/devices", key=None, json={"kind": "toaster"}
     )
     assert response.status == 400
     assert response.json()["error"]["code"] == "invalid_request"
-    response = await hub.request(
+    response = await raw_hub.request(
         "POST", "/admin/faults", key=None, json={"kind": "gremlins"}
     )
     assert response.status == 400
 
 
 async def test_events_follow_every_change(
-    session: ClientSession, hub: Hub, emu: Emulator
+    session: ClientSession, raw_hub: RawHub, emu: Emulator
 ) -> None:
     """PATCH, admin changes and drift all show up on /events."""
     async with session.ws_connect(
         f"{emu.hub_url}/api/v1/events",
         headers={"Authorization": f"Bearer {KEY}"},
-        ssl=hub.pin(),
+        ssl=raw_hub.pin(),
     ) as socket:
         for _ in range(500):
             if emu.event_stream_count:
                 break
             await asyncio.sleep(0.01)
-        await hub.request("PATCH", "/api/v1/devices/switch-1", json={"on": True})
+        await raw_hub.request("PATCH", "/api/v1/devices/switch-1", json={"on": True})
         emu.set_online("light-1", False)
         emu.add_device({"id": "sensor-9", "kind": "sensor"})
         emu.remove_device("sensor-9")
@@ -117,19 +122,21 @@ async def test_events_follow_every_change(
 
 
 async def test_events_need_a_key(
-    session: ClientSession, hub: Hub, emu: Emulator
+    session: ClientSession, raw_hub: RawHub, emu: Emulator
 ) -> None:
     """The WebSocket is authenticated like every other endpoint."""
-    async with session.get(f"{emu.hub_url}/api/v1/events", ssl=hub.pin()) as response:
+    async with session.get(
+        f"{emu.hub_url}/api/v1/events", ssl=raw_hub.pin()
+    ) as response:
         assert response.status == 401
 
 
-async def test_stats_count_routes_and_statuses(hub: Hub, emu: Emulator) -> None:
+async def test_stats_count_routes_and_statuses(raw_hub: RawHub, emu: Emulator) -> None:
     """/admin/stats counts by route template and by status; admin calls are not counted."""
-    await hub.request("GET", "/api/v1/devices/light-1")
-    await hub.request("GET", "/api/v1/devices/nope")
-    await hub.request("GET", "/api/v1/info", key="wrong")
-    stats = (await hub.request("GET", "/admin/stats", key=None)).json()
+    await raw_hub.request("GET", "/api/v1/devices/light-1")
+    await raw_hub.request("GET", "/api/v1/devices/nope")
+    await raw_hub.request("GET", "/api/v1/info", key="wrong")
+    stats = (await raw_hub.request("GET", "/admin/stats", key=None)).json()
     assert stats["by_route"] == {
         "GET /api/v1/devices/{device_id}": 2,
         "GET /api/v1/info": 1,
@@ -137,37 +144,37 @@ async def test_stats_count_routes_and_statuses(hub: Hub, emu: Emulator) -> None:
     assert stats["by_status"] == {"200": 1, "401": 1, "404": 1}
     assert stats["total"] == 3
     assert stats["rate_limited"] == 0
-    reset = (await hub.request("POST", "/admin/stats/reset", key=None)).json()
+    reset = (await raw_hub.request("POST", "/admin/stats/reset", key=None)).json()
     assert reset["total"] == 0
 
 
-async def test_cloud_hubs_admin(hub: Hub, emu: Emulator) -> None:
+async def test_cloud_hubs_admin(raw_hub: RawHub, emu: Emulator) -> None:
     """Hubs can be added to and removed from the cloud account."""
-    response = await hub.request(
+    response = await raw_hub.request(
         "POST", "/admin/cloud/hubs", key=None, json={"name": "Cabin", "devices": 5}
     )
     assert response.status == 201
     created = response.json()
     assert created["name"] == "Cabin"
     assert len(emu.cloud_hub(created["id"]).home.devices) == 5
-    listed = (await hub.request("GET", "/admin/cloud/hubs", key=None)).json()
+    listed = (await raw_hub.request("GET", "/admin/cloud/hubs", key=None)).json()
     assert [h["id"] for h in listed] == [*list(emu.account.hubs)]
     assert len(listed) == 3
-    offline = await hub.request(
+    offline = await raw_hub.request(
         "PATCH", f"/admin/cloud/hubs/{created['id']}", key=None, json={"online": False}
     )
     assert offline.json()["online"] is False
-    removed = await hub.request(
+    removed = await raw_hub.request(
         "DELETE", f"/admin/cloud/hubs/{created['id']}", key=None
     )
     assert removed.status == 204
     assert created["id"] not in emu.account.hubs
 
 
-async def test_read_only_key(hub: Hub) -> None:
+async def test_read_only_key(raw_hub: RawHub) -> None:
     """A read-only key reads but may not command."""
-    assert (await hub.request("GET", "/api/v1/info", key=READ_ONLY)).status == 200
-    response = await hub.request(
+    assert (await raw_hub.request("GET", "/api/v1/info", key=READ_ONLY)).status == 200
+    response = await raw_hub.request(
         "PATCH", "/api/v1/devices/light-1", key=READ_ONLY, json={"on": True}
     )
     assert response.status == 403
@@ -175,18 +182,18 @@ async def test_read_only_key(hub: Hub) -> None:
 
 
 async def test_press_a_button(
-    session: ClientSession, hub: Hub, emu: Emulator, clock: FakeClock
+    session: ClientSession, raw_hub: RawHub, emu: Emulator, clock: FakeClock
 ) -> None:
     """POST /admin/devices/{id}/press sends a press on /events and changes no state."""
-    etag = (await hub.request("GET", "/api/v1/state")).headers["ETag"]
+    etag = (await raw_hub.request("GET", "/api/v1/state")).headers["ETag"]
     async with session.ws_connect(
         f"{emu.hub_url}/api/v1/events",
         headers={"Authorization": f"Bearer {KEY}"},
-        ssl=hub.pin(),
+        ssl=raw_hub.pin(),
     ) as socket:
         async with asyncio.timeout(5):
             await emu.wait_for_event_streams(1)
-        pressed = await hub.request(
+        pressed = await raw_hub.request(
             "POST",
             "/admin/devices/button-2/press",
             key=None,
@@ -211,7 +218,9 @@ async def test_press_a_button(
     }
     assert first.json() == {"type": "button_press", "press": pressed.json()}
     assert second.json() == {"type": "button_press", "press": plain}
-    again = await hub.request("GET", "/api/v1/state", headers={"If-None-Match": etag})
+    again = await raw_hub.request(
+        "GET", "/api/v1/state", headers={"If-None-Match": etag}
+    )
     assert again.status == 304
 
 
@@ -228,20 +237,20 @@ async def test_press_a_button(
     ],
 )
 async def test_refused_presses(
-    hub: Hub, device_id: str, body: dict[str, object], status: int
+    raw_hub: RawHub, device_id: str, body: dict[str, object], status: int
 ) -> None:
     """Unknown buttons, press types and devices are refused with the error body."""
-    reply = await hub.request(
+    reply = await raw_hub.request(
         "POST", f"/admin/devices/{device_id}/press", key=None, json=body
     )
     assert reply.status == status
     assert reply.json()["error"]["code"] in {"invalid_request", "not_found"}
 
 
-async def test_an_offline_button_is_not_heard(hub: Hub, emu: Emulator) -> None:
+async def test_an_offline_button_is_not_heard(raw_hub: RawHub, emu: Emulator) -> None:
     """Pressing a button of an offline device gets device_offline."""
     emu.set_online("button-2", False)
-    reply = await hub.request(
+    reply = await raw_hub.request(
         "POST", "/admin/devices/button-2/press", key=None, json={"button_id": "on"}
     )
     assert reply.status == 409

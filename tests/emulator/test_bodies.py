@@ -16,7 +16,7 @@ import pytest
 
 from emulator import Emulator
 
-from .conftest import KEY, Hub
+from .http import KEY, RawHub
 
 TOO_LARGE = b"[" + b"0," * (600 * 1024) + b"0]"
 
@@ -71,7 +71,7 @@ async def send(
         headers["Authorization"] = f"Bearer {emu.issue_token()['access_token']}"
     elif key is not None:
         headers["Authorization"] = f"Bearer {key}"
-    hub = Hub(session, emu)
+    hub = RawHub(session, emu)
     async with session.request(
         method,
         base + path.format(hub_id=emu.hub_id),

@@ -21,7 +21,8 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from emulator import Emulator
 
-from .conftest import FakeClock, Hub
+from .clock import FakeClock
+from .http import RawHub
 
 EXPIRED = (4001, "token_expired")
 
@@ -94,7 +95,7 @@ async def test_every_hub_of_the_account_with_its_id(
 
 
 async def test_commands_and_drift_reach_the_stream(
-    session: ClientSession, emu: Emulator, hub: Hub
+    session: ClientSession, emu: Emulator, raw_hub: RawHub
 ) -> None:
     """Commands through the cloud and the hub API, and drift, are all sent."""
     token = _token(emu)
@@ -107,7 +108,7 @@ async def test_commands_and_drift_reach_the_stream(
             headers={"Authorization": f"Bearer {token}"},
         ) as response:
             assert response.status == 200
-        await hub.request("PATCH", "/api/v1/devices/switch-1", json={"on": True})
+        await raw_hub.request("PATCH", "/api/v1/devices/switch-1", json={"on": True})
         first, second = await _next(socket), await _next(socket)
         changed = emu.drift()
         drifted = [await _next(socket) for _ in changed]

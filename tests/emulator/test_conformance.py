@@ -21,9 +21,9 @@ import sys
 import pytest
 
 from emulator import Emulator
-from tests.conftest import child_env
+from tests.harness.processes import child_env
 
-from .conftest import KEY
+from .http import KEY
 
 SPEC = Path(__file__).parents[2] / "docs" / "openapi.yaml"
 MAX_EXAMPLES = 15

@@ -17,7 +17,7 @@ import pytest
 
 from emulator import Emulator
 
-from .conftest import KEY, READ_ONLY, Hub
+from .http import KEY, READ_ONLY, RawHub
 
 FIRMWARE = "/api/v1/firmware"
 INSTALL = "/api/v1/firmware/install"
@@ -58,9 +58,9 @@ async def _next(socket: ClientWebSocketResponse) -> Any:
     return message.json()
 
 
-async def test_firmware_document(hub: Hub, emu: Emulator) -> None:
+async def test_firmware_document(raw_hub: RawHub, emu: Emulator) -> None:
     """GET /firmware: installed and latest, release notes and URL, idle."""
-    reply = await hub.request("GET", FIRMWARE)
+    reply = await raw_hub.request("GET", FIRMWARE)
     assert reply.status == 200
     firmware = reply.json()
     assert firmware == {
@@ -74,20 +74,20 @@ async def test_firmware_document(hub: Hub, emu: Emulator) -> None:
     }
     assert firmware["release_notes"].startswith("## Hearth hub 1.5.0\n")
     assert "RateLimit-Remaining" in reply.headers
-    assert (await hub.request("GET", FIRMWARE, key=READ_ONLY)).status == 200
-    assert (await hub.request("GET", FIRMWARE, key=None)).status == 401
+    assert (await raw_hub.request("GET", FIRMWARE, key=READ_ONLY)).status == 200
+    assert (await raw_hub.request("GET", FIRMWARE, key=None)).status == 401
 
 
 async def test_install_reports_progress_then_restarts(
-    session: ClientSession, hub: Hub, emu: Emulator
+    session: ClientSession, raw_hub: RawHub, emu: Emulator
 ) -> None:
     """202 at once, progress on the stream, the stream closes, the hub comes back."""
-    etag = (await hub.request("GET", "/api/v1/state")).headers["ETag"]
+    etag = (await raw_hub.request("GET", "/api/v1/state")).headers["ETag"]
     async with _stream(
-        session, f"{emu.hub_url}/api/v1/events", KEY, hub.pin()
+        session, f"{emu.hub_url}/api/v1/events", KEY, raw_hub.pin()
     ) as socket:
         await _until(lambda: emu.event_stream_count == 1)
-        reply = await hub.request("POST", INSTALL)
+        reply = await raw_hub.request("POST", INSTALL)
         assert reply.status == 202
         assert (reply.json()["state"], reply.json()["progress"]) == ("installing", 0)
         messages = [await _next(socket) for _ in range(7)]
@@ -105,21 +105,23 @@ async def test_install_reports_progress_then_restarts(
 
     assert emu.restarting
     with pytest.raises(ClientConnectorError):
-        await hub.request("GET", "/api/v1/health", key=None)
+        await raw_hub.request("GET", "/api/v1/health", key=None)
     await _until(lambda: not emu.restarting)
 
-    assert (await hub.request("GET", "/api/v1/info")).json()["firmware"] == "1.5.0"
-    state = await hub.request("GET", "/api/v1/state", headers={"If-None-Match": etag})
+    assert (await raw_hub.request("GET", "/api/v1/info")).json()["firmware"] == "1.5.0"
+    state = await raw_hub.request(
+        "GET", "/api/v1/state", headers={"If-None-Match": etag}
+    )
     assert state.status == 200
     assert state.json()["hub"]["firmware"] == "1.5.0"
-    firmware = (await hub.request("GET", FIRMWARE)).json()
+    firmware = (await raw_hub.request("GET", FIRMWARE)).json()
     assert (firmware["installed"], firmware["latest"], firmware["state"]) == (
         "1.5.0",
         "1.5.0",
         "idle",
     )
     async with _stream(
-        session, f"{emu.hub_url}/api/v1/events", KEY, hub.pin()
+        session, f"{emu.hub_url}/api/v1/events", KEY, raw_hub.pin()
     ) as socket:
         await _until(lambda: emu.event_stream_count == 1)
         emu.press_button("button-1", "top")
@@ -127,7 +129,7 @@ async def test_install_reports_progress_then_restarts(
 
 
 async def test_the_cloud_follows_the_restart(
-    session: ClientSession, hub: Hub, emu: Emulator
+    session: ClientSession, raw_hub: RawHub, emu: Emulator
 ) -> None:
     """Through the cloud: progress with the hub id, offline while down, then a hub event."""
     token = str(emu.issue_token()["access_token"])
@@ -185,51 +187,53 @@ async def test_installs_of_other_hubs_of_the_account(
         ([], "invalid_request"),
     ],
 )
-async def test_install_bodies(hub: Hub, body: Any, code: str) -> None:
+async def test_install_bodies(raw_hub: RawHub, body: Any, code: str) -> None:
     """Only ``version`` may be named, and it must be the latest."""
-    reply = await hub.request("POST", INSTALL, json=body)
+    reply = await raw_hub.request("POST", INSTALL, json=body)
     assert reply.status == (409 if code == "version_unavailable" else 400)
     assert reply.json()["error"]["code"] == code
 
 
-async def test_install_refusals(hub: Hub, emu: Emulator) -> None:
+async def test_install_refusals(raw_hub: RawHub, emu: Emulator) -> None:
     """Read-only keys, a running install and an up-to-date hub are refused."""
-    read_only = await hub.request("POST", INSTALL, key=READ_ONLY)
+    read_only = await raw_hub.request("POST", INSTALL, key=READ_ONLY)
     assert read_only.status == 403
     assert read_only.json()["error"]["code"] == "forbidden"
-    assert (await hub.request("POST", INSTALL, json={"version": "1.5.0"})).status == 202
-    again = await hub.request("POST", INSTALL)
+    assert (
+        await raw_hub.request("POST", INSTALL, json={"version": "1.5.0"})
+    ).status == 202
+    again = await raw_hub.request("POST", INSTALL)
     assert (again.status, again.json()["error"]["code"]) == (
         409,
         "install_in_progress",
     )
     await _until(lambda: emu.restarting)
     await _until(lambda: not emu.restarting)
-    current = await hub.request("POST", INSTALL)
+    current = await raw_hub.request("POST", INSTALL)
     assert (current.status, current.json()["error"]["code"]) == (409, "up_to_date")
 
 
 async def test_a_hub_that_knows_no_release_is_up_to_date(
-    hub: Hub, emu: Emulator
+    raw_hub: RawHub, emu: Emulator
 ) -> None:
     """A hub that knows of no release (``latest`` null) has nothing to install."""
     emu.update_firmware({"latest": None, "release_notes": None, "release_url": None})
-    firmware = (await hub.request("GET", FIRMWARE)).json()
+    firmware = (await raw_hub.request("GET", FIRMWARE)).json()
     assert (firmware["latest"], firmware["release_notes"]) == (None, None)
-    reply = await hub.request("POST", INSTALL)
+    reply = await raw_hub.request("POST", INSTALL)
     assert reply.json()["error"]["code"] == "up_to_date"
 
 
 async def test_a_failed_install_keeps_the_version(
-    session: ClientSession, hub: Hub, emu: Emulator
+    session: ClientSession, raw_hub: RawHub, emu: Emulator
 ) -> None:
     """firmware_failure: a firmware_failed event part-way, no restart, the error kept."""
     emu.add_fault("firmware_failure", code="download_failed", count=1)
     async with _stream(
-        session, f"{emu.hub_url}/api/v1/events", KEY, hub.pin()
+        session, f"{emu.hub_url}/api/v1/events", KEY, raw_hub.pin()
     ) as socket:
         await _until(lambda: emu.event_stream_count == 1)
-        assert (await hub.request("POST", INSTALL)).status == 202
+        assert (await raw_hub.request("POST", INSTALL)).status == 202
         messages = [await _next(socket) for _ in range(4)]
         emu.press_button("button-2", "on")
         after = await _next(socket)
@@ -251,33 +255,35 @@ async def test_a_failed_install_keeps_the_version(
     }
     assert after["type"] == "button_press"
     assert not emu.restarting
-    assert (await hub.request("GET", FIRMWARE)).json()["error"] == failed["error"]
+    assert (await raw_hub.request("GET", FIRMWARE)).json()["error"] == failed["error"]
     assert list(emu.faults) == []
 
-    assert (await hub.request("POST", INSTALL)).status == 202
-    assert (await hub.request("GET", FIRMWARE)).json()["error"] is None
+    assert (await raw_hub.request("POST", INSTALL)).status == 202
+    assert (await raw_hub.request("GET", FIRMWARE)).json()["error"] is None
 
 
 async def test_a_restart_that_hangs_until_the_fault_is_cleared(
-    hub: Hub, emu: Emulator
+    raw_hub: RawHub, emu: Emulator
 ) -> None:
     """restart_hang: the hub stays down past the restart time, back once cleared."""
     emu.add_fault("restart_hang")
-    assert (await hub.request("POST", INSTALL)).status == 202
+    assert (await raw_hub.request("POST", INSTALL)).status == 202
     await _until(lambda: emu.restarting)
     await asyncio.sleep(0.6)
     assert emu.restarting
     with pytest.raises(ClientConnectorError):
-        await hub.request("GET", "/api/v1/health", key=None)
+        await raw_hub.request("GET", "/api/v1/health", key=None)
     emu.clear_faults()
     await _until(lambda: not emu.restarting)
-    assert (await hub.request("GET", "/api/v1/info")).json()["firmware"] == "1.5.0"
+    assert (await raw_hub.request("GET", "/api/v1/info")).json()["firmware"] == "1.5.0"
 
 
-async def test_a_restart_hang_ends_after_its_delay(hub: Hub, emu: Emulator) -> None:
+async def test_a_restart_hang_ends_after_its_delay(
+    raw_hub: RawHub, emu: Emulator
+) -> None:
     """With a delay, the hub comes back on its own, later than usual."""
     emu.add_fault("restart_hang", delay=0.5, count=1)
-    assert (await hub.request("POST", INSTALL)).status == 202
+    assert (await raw_hub.request("POST", INSTALL)).status == 202
     await _until(lambda: emu.restarting)
     await _until(lambda: not emu.restarting)
     assert emu.hub.firmware == "1.5.0"
@@ -294,30 +300,32 @@ async def test_stopping_during_a_restart(socket_enabled: None) -> None:
 
 
 async def test_request_faults_hit_the_firmware_endpoints(
-    hub: Hub, emu: Emulator
+    raw_hub: RawHub, emu: Emulator
 ) -> None:
     """A server error or a spoiled answer applies to /firmware like to any path."""
     emu.add_fault("server_error", path=FIRMWARE, count=2)
-    assert (await hub.request("GET", FIRMWARE)).status == 503
-    assert (await hub.request("POST", INSTALL)).status == 503
+    assert (await raw_hub.request("GET", FIRMWARE)).status == 503
+    assert (await raw_hub.request("POST", INSTALL)).status == 503
     emu.add_fault("truncated_json", path=FIRMWARE, count=1)
-    reply = await hub.request("GET", FIRMWARE)
+    reply = await raw_hub.request("GET", FIRMWARE)
     assert reply.status == 200
     with pytest.raises(ValueError, match="unexpected end of data"):
         reply.json()
     assert emu.home.firmware.state == "idle"
 
 
-async def test_admin_firmware(session: ClientSession, hub: Hub, emu: Emulator) -> None:
+async def test_admin_firmware(
+    session: ClientSession, raw_hub: RawHub, emu: Emulator
+) -> None:
     """The admin API offers another release (a firmware event) and installs."""
-    status = (await hub.request("GET", "/admin/firmware", key=None)).json()
+    status = (await raw_hub.request("GET", "/admin/firmware", key=None)).json()
     assert status["timings"] == {"step_seconds": 0.01, "restart_seconds": 0.3}
     assert status["firmware"]["latest"] == "1.5.0"
     async with _stream(
-        session, f"{emu.hub_url}/api/v1/events", KEY, hub.pin()
+        session, f"{emu.hub_url}/api/v1/events", KEY, raw_hub.pin()
     ) as socket:
         await _until(lambda: emu.event_stream_count == 1)
-        changed = await hub.request(
+        changed = await raw_hub.request(
             "PATCH",
             "/admin/firmware",
             key=None,
@@ -330,16 +338,16 @@ async def test_admin_firmware(session: ClientSession, hub: Hub, emu: Emulator) -
         "1.6.0",
         None,
     )
-    refused = await hub.request(
+    refused = await raw_hub.request(
         "PATCH", "/admin/firmware", key=None, json={"step_seconds": -1}
     )
     assert refused.status == 400
-    installing = await hub.request("POST", "/admin/firmware/install", key=None)
+    installing = await raw_hub.request("POST", "/admin/firmware/install", key=None)
     assert installing.status == 202
-    assert (await hub.request("GET", "/admin", key=None)).json()["firmware"][
+    assert (await raw_hub.request("GET", "/admin", key=None)).json()["firmware"][
         "state"
     ] == "installing"
-    busy = await hub.request(
+    busy = await raw_hub.request(
         "PATCH", "/admin/firmware", key=None, json={"latest": "1.7.0"}
     )
     assert busy.json()["error"]["code"] == "install_in_progress"

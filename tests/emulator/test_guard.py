@@ -11,7 +11,7 @@ import pytest
 from emulator import Emulator
 from emulator.guard import TOKEN_HEADER, AdminGuard
 
-from .conftest import Hub
+from .http import RawHub
 
 TOKEN = "admin-secret"
 
@@ -23,11 +23,11 @@ def assert_refused(reply_status: int, body: Any) -> None:
     assert body["error"]["code"] == "forbidden"
 
 
-async def test_loopback_needs_no_token(hub: Hub, emu: Emulator) -> None:
+async def test_loopback_needs_no_token(raw_hub: RawHub, emu: Emulator) -> None:
     """On loopback the admin API and the page answer without any token."""
     assert emu.admin_token is None
-    assert (await hub.request("GET", "/admin", key=None)).status == 200
-    assert (await hub.request("GET", "/", key=None)).status == 200
+    assert (await raw_hub.request("GET", "/admin", key=None)).status == 200
+    assert (await raw_hub.request("GET", "/", key=None)).status == 200
 
 
 @pytest.mark.parametrize(
@@ -45,19 +45,19 @@ async def test_loopback_needs_no_token(hub: Hub, emu: Emulator) -> None:
 )
 @pytest.mark.parametrize("path", ["/admin/devices", "/"])
 async def test_foreign_host_is_refused(
-    hub: Hub, emu: Emulator, host: str, path: str
+    raw_hub: RawHub, emu: Emulator, host: str, path: str
 ) -> None:
     """A Host that is not the bound address and port (DNS rebinding) gets 403."""
-    reply = await hub.request(
+    reply = await raw_hub.request(
         "GET", path, key=None, headers={"Host": host.format(port=emu.port)}
     )
     assert_refused(reply.status, reply.json())
     assert "Host" in reply.json()["error"]["message"]
 
 
-async def test_localhost_names_loopback(hub: Hub, emu: Emulator) -> None:
+async def test_localhost_names_loopback(raw_hub: RawHub, emu: Emulator) -> None:
     """Bound to 127.0.0.1, ``localhost:port`` is the same machine."""
-    reply = await hub.request(
+    reply = await raw_hub.request(
         "GET", "/admin", key=None, headers={"Host": f"localhost:{emu.port}"}
     )
     assert reply.status == 200
@@ -75,11 +75,11 @@ async def test_localhost_names_loopback(hub: Hub, emu: Emulator) -> None:
     ],
 )
 async def test_cross_site_request_is_refused(
-    hub: Hub, emu: Emulator, headers: dict[str, str]
+    raw_hub: RawHub, emu: Emulator, headers: dict[str, str]
 ) -> None:
     """A cross-site POST changes nothing: 403 and the device is not added."""
     before = len(emu.home.devices)
-    reply = await hub.request(
+    reply = await raw_hub.request(
         "POST",
         "/admin/devices",
         key=None,
@@ -90,9 +90,9 @@ async def test_cross_site_request_is_refused(
     assert len(emu.home.devices) == before
 
 
-async def test_same_origin_request_passes(hub: Hub, emu: Emulator) -> None:
+async def test_same_origin_request_passes(raw_hub: RawHub, emu: Emulator) -> None:
     """The page's own requests carry its origin and pass."""
-    reply = await hub.request(
+    reply = await raw_hub.request(
         "PATCH",
         "/admin/devices/switch-1",
         key=None,
@@ -103,9 +103,9 @@ async def test_same_origin_request_passes(hub: Hub, emu: Emulator) -> None:
     assert emu.home.get("switch-1").state.on is False
 
 
-async def test_hub_api_is_not_guarded(hub: Hub) -> None:
+async def test_hub_api_is_not_guarded(raw_hub: RawHub) -> None:
     """The API keeps its own auth; the guard is for /admin and the page only."""
-    reply = await hub.request(
+    reply = await raw_hub.request(
         "GET", "/api/v1/info", headers={"Origin": "https://evil.example"}
     )
     assert reply.status == 200
@@ -114,12 +114,12 @@ async def test_hub_api_is_not_guarded(hub: Hub) -> None:
 @pytest.fixture
 async def guarded(
     socket_enabled: None, session: ClientSession
-) -> AsyncIterator[tuple[Emulator, Hub]]:
+) -> AsyncIterator[tuple[Emulator, RawHub]]:
     """Run an emulator with an admin token."""
     emulator = Emulator(drift_interval=0, admin_token=TOKEN)
     await emulator.start(host="127.0.0.1", port=0, cloud_port=None)
     try:
-        yield emulator, Hub(session, emulator)
+        yield emulator, RawHub(session, emulator)
     finally:
         await emulator.stop()
 
@@ -140,7 +140,7 @@ async def guarded(
     ],
 )
 async def test_token_is_required(
-    guarded: tuple[Emulator, Hub],
+    guarded: tuple[Emulator, RawHub],
     path: str,
     key: str | None,
     headers: dict[str, str],
@@ -160,7 +160,7 @@ async def test_token_is_required(
 
 
 async def test_page_embeds_the_token_only_for_its_holder(
-    guarded: tuple[Emulator, Hub],
+    guarded: tuple[Emulator, RawHub],
 ) -> None:
     """The page that passed the token check hands it to its own scripts."""
     _, hub = guarded

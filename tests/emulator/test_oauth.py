@@ -13,7 +13,7 @@ from yarl import URL
 from custom_components.hearth.api import HubPage, HubState
 from emulator import Emulator
 
-from .conftest import FakeClock
+from .clock import FakeClock
 
 REDIRECT = "https://my.home-assistant.io/redirect/oauth"
 

@@ -6,12 +6,12 @@ import re
 
 from emulator import Emulator
 
-from .conftest import Hub
+from .http import RawHub
 
 
-async def test_page_shows_the_hub(hub: Hub, emu: Emulator) -> None:
+async def test_page_shows_the_hub(raw_hub: RawHub, emu: Emulator) -> None:
     """An HTML page naming the hub, with its scripts allowed by a nonce only."""
-    reply = await hub.request("GET", "/", key=None)
+    reply = await raw_hub.request("GET", "/", key=None)
     assert reply.status == 200
     assert reply.headers["Content-Type"].startswith("text/html")
     page = reply.body.decode()
@@ -40,26 +40,26 @@ async def test_page_shows_the_hub(hub: Hub, emu: Emulator) -> None:
     assert "https://" not in page
 
 
-async def test_page_escapes_names(hub: Hub, emu: Emulator) -> None:
+async def test_page_escapes_names(raw_hub: RawHub, emu: Emulator) -> None:
     """A hub name with markup is shown as text, not run."""
     emu.update_hub(name="<script>alert(1)</script>")
-    page = (await hub.request("GET", "/", key=None)).body.decode()
+    page = (await raw_hub.request("GET", "/", key=None)).body.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-async def test_page_is_new_each_time(hub: Hub) -> None:
+async def test_page_is_new_each_time(raw_hub: RawHub) -> None:
     """Every answer has its own nonce."""
-    first = await hub.request("GET", "/", key=None)
-    second = await hub.request("GET", "/", key=None)
+    first = await raw_hub.request("GET", "/", key=None)
+    second = await raw_hub.request("GET", "/", key=None)
     assert (
         first.headers["Content-Security-Policy"]
         != second.headers["Content-Security-Policy"]
     )
 
 
-async def test_page_is_not_counted(hub: Hub, emu: Emulator) -> None:
+async def test_page_is_not_counted(raw_hub: RawHub, emu: Emulator) -> None:
     """Like the admin API, the page neither counts in statistics nor gets faults."""
     emu.add_fault("server_error")
-    assert (await hub.request("GET", "/", key=None)).status == 200
+    assert (await raw_hub.request("GET", "/", key=None)).status == 200
     assert emu.stats.to_json()["total"] == 0

@@ -7,7 +7,8 @@ from email.utils import parsedate_to_datetime
 from emulator import Emulator
 from emulator.ratelimit import RetryAfterFormat, SlidingWindowLimiter
 
-from .conftest import READ_ONLY, FakeClock, Hub
+from .clock import FakeClock
+from .http import READ_ONLY, RawHub
 
 
 def test_window_slides(clock: FakeClock) -> None:
@@ -38,39 +39,39 @@ def test_http_date(clock: FakeClock) -> None:
 
 
 async def test_sixth_request_is_refused(
-    hub: Hub, emu: Emulator, clock: FakeClock
+    raw_hub: RawHub, emu: Emulator, clock: FakeClock
 ) -> None:
     """With a limit of 5 the 6th request in a minute gets 429 with Retry-After."""
     emu.set_rate_limit(5)
     for expected_remaining in range(4, -1, -1):
-        response = await hub.request("GET", "/api/v1/info")
+        response = await raw_hub.request("GET", "/api/v1/info")
         assert response.status == 200
         assert response.headers["RateLimit-Limit"] == "5"
         assert response.headers["RateLimit-Remaining"] == str(expected_remaining)
         clock.tick(1)
-    refused = await hub.request("GET", "/api/v1/info")
+    refused = await raw_hub.request("GET", "/api/v1/info")
     assert refused.status == 429
     assert refused.json()["error"]["code"] == "rate_limited"
     assert refused.headers["Retry-After"] == "55"
     assert refused.headers["RateLimit-Reset"] == "55"
     # Unauthenticated requests and other keys do not touch this key's budget.
-    assert (await hub.request("GET", "/api/v1/info", key="nobody")).status == 401
-    assert (await hub.request("GET", "/api/v1/info", key=READ_ONLY)).status == 200
+    assert (await raw_hub.request("GET", "/api/v1/info", key="nobody")).status == 401
+    assert (await raw_hub.request("GET", "/api/v1/info", key=READ_ONLY)).status == 200
 
     emu.set_rate_limit(5, "http-date")
-    dated = await hub.request("GET", "/api/v1/info")
+    dated = await raw_hub.request("GET", "/api/v1/info")
     assert dated.status == 429
     when = parsedate_to_datetime(dated.headers["Retry-After"])
     assert when.timestamp() == clock.now + 55
 
     clock.tick(55)
-    assert (await hub.request("GET", "/api/v1/info")).status == 200
+    assert (await raw_hub.request("GET", "/api/v1/info")).status == 200
     assert emu.stats.rate_limited == 2
 
 
-async def test_admin_rate_limit(hub: Hub, emu: Emulator) -> None:
+async def test_admin_rate_limit(raw_hub: RawHub, emu: Emulator) -> None:
     """POST /admin/rate-limit sets the limit and the Retry-After style."""
-    response = await hub.request(
+    response = await raw_hub.request(
         "POST",
         "/admin/rate-limit",
         key=None,
@@ -82,9 +83,9 @@ async def test_admin_rate_limit(hub: Hub, emu: Emulator) -> None:
         "window": 60,
         "retry_after_format": "http-date",
     }
-    assert (await hub.request("GET", "/api/v1/info")).status == 200
-    assert (await hub.request("GET", "/api/v1/info")).status == 429
-    await hub.request("POST", "/admin/rate-limit", key=None, json={"limit": None})
-    unlimited = await hub.request("GET", "/api/v1/info")
+    assert (await raw_hub.request("GET", "/api/v1/info")).status == 200
+    assert (await raw_hub.request("GET", "/api/v1/info")).status == 429
+    await raw_hub.request("POST", "/admin/rate-limit", key=None, json={"limit": None})
+    unlimited = await raw_hub.request("GET", "/api/v1/info")
     assert unlimited.status == 200
     assert unlimited.headers["RateLimit-Limit"] == "100000"

@@ -8,7 +8,7 @@ from cryptography import x509
 
 from emulator.tls import HubTLS
 
-from .conftest import FakeClock
+from .clock import FakeClock
 
 
 def test_certificate_names(clock: FakeClock) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Generator
-from enum import StrEnum
 from typing import Any
 from unittest.mock import patch
 
@@ -13,68 +12,26 @@ from homeassistant.components.application_credentials import (
     async_import_client_credential,
 )
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import entity_registry as er
+from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import (
-    HomeAssistantSnapshotExtension,
-    HomeAssistantSnapshotSerializer,
-)
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.hearth.const import CLOUD_URL_ENV, DOMAIN
 from emulator import Emulator
 from tests.integration.helpers import hub_entry, setup_entry
+from tests.integration.snapshot_extension import (
+    VERSION_DEPENDENT_LIGHT_FIELDS,
+    VERSION_DEPENDENT_REGISTRY_FIELDS,
+    SnapshotExtension,
+)
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/hearth."""
-
-
-#: Entity registry fields that Home Assistant fills in by itself and that
-#: only some of the versions the suite runs on have (2026.2 added the last
-#: two), or stores differently (``aliases``, the user's: a set before 2026.x,
-#: a list after). The integration decides none: ``object_id_base`` follows
-#: from the entity's name, which ``original_name`` and ``translation_key`` show.
-VERSION_DEPENDENT_REGISTRY_FIELDS = ("aliases", "object_id_base", "suggested_object_id")
-#: Light attributes and capabilities that only older releases write: the
-#: color temperature and its range in mireds, which 2026.x dropped for kelvin.
-VERSION_DEPENDENT_LIGHT_FIELDS = ("color_temp", "max_mireds", "min_mireds")
-
-
-def _plain_keys(value: Any) -> Any:
-    """Return ``value`` with every StrEnum dict key as its plain string."""
-    if isinstance(value, dict):
-        return type(value)(
-            (str(key) if isinstance(key, StrEnum) else key, _plain_keys(item))
-            for key, item in value.items()
-        )
-    return value
-
-
-class _Serializer(HomeAssistantSnapshotSerializer):
-    """Write attribute and capability names as plain strings.
-
-    From 2026.x they are StrEnum members (EntityStateAttribute,
-    LightEntityCapabilityAttribute, ...), which would be written as enum
-    members; the names are the same strings on every version.
-    """
-
-    @classmethod
-    def _serializable_state(cls, data: State) -> Any:
-        return _plain_keys(super()._serializable_state(data))
-
-    @classmethod
-    def _serializable_entity_registry_entry(cls, data: er.RegistryEntry) -> Any:
-        return _plain_keys(super()._serializable_entity_registry_entry(data))
-
-
-class _Extension(HomeAssistantSnapshotExtension):
-    serializer_class = _Serializer
 
 
 @pytest.fixture
@@ -87,7 +44,7 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     Assistant version: what only Home Assistant decides is left out.
     """
     return snapshot.with_defaults(
-        extension_class=_Extension,
+        extension_class=SnapshotExtension,
         exclude=props(
             *VERSION_DEPENDENT_REGISTRY_FIELDS, *VERSION_DEPENDENT_LIGHT_FIELDS
         ),

@@ -27,7 +27,7 @@ from custom_components.hearth.const import (
 )
 from custom_components.hearth.coordinator import HearthCoordinator
 from emulator import Emulator
-from tests.conftest import API_KEY
+from tests.harness.emulators import API_KEY
 
 # Routes of the emulator, as ``emulator.stats.count(*ROUTE)`` takes them.
 GET_INFO = ("GET", "/api/v1/info")

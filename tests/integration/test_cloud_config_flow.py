@@ -22,7 +22,7 @@ from yarl import URL
 
 from custom_components.hearth.const import CLOUD_URL_ENV, DOMAIN
 from emulator import Emulator
-from tests.conftest import REDIRECT_URI, make_emulator
+from tests.harness.emulators import REDIRECT_URI, make_emulator
 from tests.integration.helpers import (
     GET_ME,
     POST_TOKEN,

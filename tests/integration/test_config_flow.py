@@ -33,7 +33,8 @@ from custom_components.hearth.const import (
 )
 from custom_components.hearth.host import parse_host
 from emulator import Emulator
-from tests.conftest import API_KEY, READ_ONLY_KEY, free_port
+from tests.harness.emulators import API_KEY, READ_ONLY_KEY
+from tests.harness.ports import free_port
 from tests.integration.helpers import (
     GET_INFO,
     GET_STATE,

@@ -39,7 +39,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.hearth.api import DeviceCommand
 from custom_components.hearth.const import DOMAIN
 from emulator import Emulator
-from tests.conftest import API_KEY, make_emulator
+from tests.harness.emulators import API_KEY, make_emulator
 from tests.integration.helpers import (
     GET_STATE,
     PATCH_DEVICE,

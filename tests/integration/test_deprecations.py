@@ -11,7 +11,7 @@ from homeassistant.loader import async_get_integration
 import pytest
 
 from custom_components.hearth.const import DOMAIN
-from tests.conftest import DeprecationReports
+from tests.harness.deprecations import DeprecationReports
 
 
 async def test_frame_report_is_caught(

@@ -20,7 +20,8 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.matchers import path_type
 
 from emulator import Emulator
-from tests.conftest import API_KEY, free_port
+from tests.harness.emulators import API_KEY
+from tests.harness.ports import free_port
 from tests.integration.helpers import add_entry, advance
 
 #: What differs from one emulator run to the next.

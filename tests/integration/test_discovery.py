@@ -67,7 +67,10 @@ from emulator.advertise import (
     hub_udn,
 )
 from emulator.demo import hub_identity
-from tests.conftest import API_KEY, READ_ONLY_KEY, child_env, free_port, make_emulator
+from tests.harness.emulators import API_KEY, READ_ONLY_KEY, make_emulator
+from tests.harness.netns import Link, network_namespace
+from tests.harness.ports import free_port
+from tests.harness.processes import child_env
 from tests.integration.helpers import (
     GET_STATE,
     hub_entry,
@@ -76,7 +79,6 @@ from tests.integration.helpers import (
     start_user_flow,
     user_input,
 )
-from tests.netns import Link, network_namespace
 
 from .helpers import find_device
 

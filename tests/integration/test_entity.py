@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.hearth.const import DOMAIN
 from emulator import Emulator
-from tests.conftest import make_emulator
+from tests.harness.emulators import make_emulator
 from tests.integration.helpers import GET_STATE, async_poll, hub_entry, setup_entry
 
 from .helpers import device_entry_ids, find_device

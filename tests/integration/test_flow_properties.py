@@ -33,9 +33,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.hearth import connection
 from custom_components.hearth.const import CERTIFICATE_MODE_CA, CERTIFICATE_MODE_PIN
 from emulator import Emulator
-from tests.conftest import API_KEY
+from tests.harness.emulators import API_KEY
+from tests.harness.hosts import ANY_TEXT, assert_usable_host
 from tests.integration.helpers import start_user_flow, user_input
-from tests.test_host import ANY_TEXT, assert_usable_host
 
 STRINGS: dict[str, Any] = json.loads(
     (

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.hearth import local_hub_url
 from custom_components.hearth.const import DOMAIN
 from emulator import Emulator
-from tests.conftest import API_KEY
+from tests.harness.emulators import API_KEY
 from tests.integration.helpers import GET_STATE, add_entry, advance, setup_entry
 
 from .helpers import find_device, remove_device

@@ -48,7 +48,7 @@ import voluptuous as vol
 
 from custom_components.hearth.const import DOMAIN
 from emulator import Emulator
-from tests.conftest import READ_ONLY_KEY
+from tests.harness.emulators import READ_ONLY_KEY
 from tests.integration.helpers import GET_STATE, PATCH_DEVICE, async_poll, setup_entry
 
 HALLWAY = "light.hallway_light"

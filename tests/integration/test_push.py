@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from contextlib import contextmanager
+from collections.abc import AsyncGenerator, Generator
 from ipaddress import ip_address
 import logging
 from pathlib import Path
@@ -60,12 +59,10 @@ from custom_components.hearth.const import (
 from custom_components.hearth.coordinator import HearthCoordinator
 from custom_components.hearth.entity import HearthEntity
 from custom_components.hearth.issues import certificate_issue_id
-from custom_components.hearth.push import PushHandler
 from custom_components.hearth.registry import device_identifier
 from custom_components.hearth.store import DeviceKey
-from custom_components.hearth.stream import EventStream
 from emulator import Emulator
-from tests.conftest import API_KEY, make_emulator
+from tests.harness.emulators import API_KEY, make_emulator
 from tests.integration.helpers import (
     GET_STATE,
     POST_TOKEN,
@@ -74,17 +71,30 @@ from tests.integration.helpers import (
     setup_entry,
     state_of,
 )
+from tests.integration.streaming import (
+    GET_CLOUD_EVENTS,
+    GET_EVENTS,
+    LIGHT,
+    LOGGER_NAME,
+    SWITCH,
+    TEMPERATURE,
+    FrozenClock,
+    UpperJitter,
+    Watch,
+    changed_to,
+    cloud_entity,
+    device_wakes,
+    fan_outs,
+    flip_switch,
+    ours,
+    porch_switch_on_at_the_hub,
+    setup_streaming,
+    stop_hub,
+)
 
 from .helpers import find_device
 
 pytestmark = pytest.mark.freeze_time("2025-01-01 00:00:00+00:00")
-
-GET_EVENTS = ("GET", "/api/v1/events")
-GET_CLOUD_EVENTS = ("GET", "/v1/events")
-SWITCH = "switch.porch_switch"
-LIGHT = "light.hallway_light"
-TEMPERATURE = "sensor.living_room_climate_temperature"
-LOGGER_NAME = "custom_components.hearth"
 
 
 @pytest.fixture
@@ -108,57 +118,6 @@ async def unload_before_the_emulator_stops(
             assert await hass.config_entries.async_unload(entry.entry_id)
 
 
-class Watch:
-    """Counts stream opens (after their resync), stream ends and polls.
-
-    The methods are wrapped on the classes, so that what happens during the
-    setup is counted too. Tests wait on a :class:`asyncio.Condition`.
-    """
-
-    def __init__(self) -> None:
-        """Start with nothing counted."""
-        self.counts: Counter[str] = Counter()
-        self._condition = asyncio.Condition()
-
-    async def _note(self, name: str) -> None:
-        async with self._condition:
-            self.counts[name] += 1
-            self._condition.notify_all()
-
-    async def wait(self, name: str, count: int) -> None:
-        """Wait until ``name`` has happened ``count`` times in all."""
-        async with self._condition:
-            await self._condition.wait_for(lambda: self.counts[name] >= count)
-
-    @contextmanager
-    def patched(self) -> Generator[None]:
-        """Wrap the stream's open and end, and the coordinator's poll."""
-        opened = PushHandler.async_stream_opened
-        closed = EventStream._closed
-        update = HearthCoordinator._async_update_data
-        watch = self
-
-        async def _opened(push: PushHandler) -> None:
-            await opened(push)
-            await watch._note("opened")
-
-        def _closed(stream: EventStream, *args: Any, **kwargs: Any) -> None:
-            closed(stream, *args, **kwargs)
-            stream._hass.async_create_task(watch._note("closed"))
-
-        async def _update(coordinator: HearthCoordinator) -> Any:
-            try:
-                return await update(coordinator)
-            finally:
-                await watch._note("polled")
-
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(PushHandler, "async_stream_opened", _opened)
-            patch.setattr(EventStream, "_closed", _closed)
-            patch.setattr(HearthCoordinator, "_async_update_data", _update)
-            yield
-
-
 @pytest.fixture
 def watch() -> Generator[Watch]:
     """Count stream opens, ends and polls."""
@@ -167,165 +126,15 @@ def watch() -> Generator[Watch]:
         yield spy
 
 
-class UpperJitter:
-    """Stands in for the stream's random source: always the largest jitter."""
-
-    def uniform(self, low: float, high: float) -> float:
-        """Return the upper bound."""
-        return high
-
-
-class Clock:
-    """Moves frozen time on and lets what falls due run to its end.
-
-    The stream's own task never ends, so it is not waited for. The poll
-    tasks are; and a round trip to the emulator lets the WebSocket's pings
-    and pongs through before time moves again.
-    """
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        freezer: FrozenDateTimeFactory,
-        emulator: Emulator,
-        session: ClientSession,
-    ) -> None:
-        """Drive ``hass`` and ``emulator`` with ``freezer``."""
-        self.hass = hass
-        self.freezer = freezer
-        self.emulator = emulator
-        self.session = session
-
-    async def tick(self, seconds: float) -> None:
-        """Let ``seconds`` pass."""
-        self.freezer.tick(seconds)
-        async_fire_time_changed_exact(self.hass)
-        await self.settle()
-
-    async def settle(self) -> None:
-        """Wait for the work in flight, except the stream's own task."""
-        await self.hass.async_block_till_done()
-        async with self.session.get(
-            f"{self.emulator.hub_url}/admin", ssl=False
-        ) as answer:
-            await answer.read()
-        while pending := [
-            task
-            for task in self.hass._background_tasks
-            if not task.done() and not task.get_name().startswith("Hearth event stream")
-        ]:
-            await asyncio.wait(pending)
-        await self.hass.async_block_till_done()
-
-
 @pytest.fixture
-def clock(
+def frozen_clock(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     emulator: Emulator,
     session: ClientSession,
-) -> Clock:
+) -> FrozenClock:
     """Return the clock of the test's Home Assistant and emulator."""
-    return Clock(hass, freezer, emulator, session)
-
-
-async def changed_to(
-    hass: HomeAssistant, entity_id: str, predicate: Callable[[str], bool]
-) -> Callable[[], Awaitable[None]]:
-    """Return a waiter for the next state of ``entity_id`` that passes ``predicate``."""
-    future: asyncio.Future[None] = hass.loop.create_future()
-
-    @callback
-    def _changed(event: Event[EventStateChangedData]) -> None:
-        state = event.data["new_state"]
-        if state is not None and predicate(state.state) and not future.done():
-            future.set_result(None)
-
-    unsubscribe = async_track_state_change_event(hass, entity_id, _changed)
-
-    async def _wait() -> None:
-        try:
-            await future
-        finally:
-            unsubscribe()
-
-    return _wait
-
-
-def device_wakes(coordinator: HearthCoordinator) -> Counter[DeviceKey]:
-    """Return a counter of the wake-ups of each device's own listeners."""
-    wakes: Counter[DeviceKey] = Counter()
-    for key in coordinator.data.devices:
-
-        def _woken(key: DeviceKey = key) -> None:
-            wakes[key] += 1
-
-        coordinator.store.add_device_listener(key, _woken)
-    return wakes
-
-
-def fan_outs(coordinator: HearthCoordinator) -> list[str]:
-    """Return a list that grows each time the coordinator wakes every entity."""
-    calls: list[str] = []
-    coordinator.async_add_listener(lambda: calls.append("all"))
-    return calls
-
-
-async def flip_switch(
-    hass: HomeAssistant, home: Any, device_id: str, entity_id: str
-) -> None:
-    """Toggle a switch of an emulated hub; return once Home Assistant shows it."""
-    target = STATE_OFF if home.devices[device_id].state.on else STATE_ON
-    flipped = await changed_to(hass, entity_id, lambda state: state == target)
-    home.set_state(device_id, {"on": target == STATE_ON})
-    await flipped()
-
-
-async def porch_switch_on_at_the_hub(hass: HomeAssistant, emulator: Emulator) -> None:
-    """Turn the local hub's porch switch on; return once Home Assistant shows it."""
-    on = await changed_to(hass, SWITCH, lambda state: state == STATE_ON)
-    emulator.set_state("switch-1", on=True)
-    await on()
-    await hass.async_block_till_done()
-
-
-async def setup_streaming(
-    hass: HomeAssistant, watch: Watch, entry: MockConfigEntry
-) -> HearthCoordinator:
-    """Set up ``entry`` and wait until its stream is open and resynced."""
-    coordinator = await setup_entry(hass, entry)
-    await watch.wait("opened", 1)
-    assert coordinator.stream.connected
-    return coordinator
-
-
-async def stop_hub(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    emulator: Emulator,
-    watch: Watch,
-) -> None:
-    """Stop the emulator while Home Assistant still holds connections to it.
-
-    The stream is ended first, and its immediate reopening dropped, so that
-    no connection is being accepted while the server closes (asyncio fails
-    on one accepted by a server that is closing). Stopping waits up to two
-    seconds of the loop clock for open connections, so the clock moves on a
-    second at a time until it is done.
-    """
-    closed = watch.counts["closed"]
-    emulator.add_fault("drop", path="/api/v1/events")
-    emulator._hub_server.streams.force_close()
-    await watch.wait("closed", closed + 2)
-    stopping = hass.async_create_background_task(emulator.stop(), "stop the hub")
-    for _ in range(5):
-        for _ in range(100):
-            if stopping.done():
-                break
-            await asyncio.sleep(0)
-        freezer.tick(1)
-        async_fire_time_changed_exact(hass)
-    await stopping
+    return FrozenClock(hass, freezer, emulator, session)
 
 
 @pytest.fixture
@@ -337,15 +146,6 @@ async def coordinator(
 ) -> HearthCoordinator:
     """Set up the emulator's entry; return its coordinator once streaming."""
     return await setup_streaming(hass, watch, mock_config_entry)
-
-
-def ours(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
-    """Return the integration's log lines at ``level`` exactly."""
-    return [
-        record.getMessage()
-        for record in caplog.records
-        if record.name.startswith(LOGGER_NAME) and record.levelno == level
-    ]
 
 
 # Events
@@ -462,7 +262,7 @@ async def test_unsupported_api_announced_by_the_hub_stops_the_entry(
 @pytest.mark.usefixtures("coordinator")
 async def test_resync_after_connect_and_each_reconnect(
     hass: HomeAssistant,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
     caplog: pytest.LogCaptureFixture,
@@ -474,7 +274,7 @@ async def test_resync_after_connect_and_each_reconnect(
     assert emulator.stats.count(*GET_EVENTS) == 1
 
     # A healthy stream that the hub ends is reopened at once, without a word.
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     emulator._hub_server.streams.force_close()
     await watch.wait("opened", 2)
     assert emulator.stats.count(*GET_EVENTS) == 2
@@ -486,7 +286,7 @@ async def test_resync_after_connect_and_each_reconnect(
 async def test_slow_safety_poll_while_the_stream_is_open(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
 ) -> None:
@@ -495,9 +295,9 @@ async def test_slow_safety_poll_while_the_stream_is_open(
     polls = watch.counts["polled"]
     emulator.reset_stats()
     for _ in range(9):
-        await clock.tick(30)
+        await frozen_clock.tick(30)
     assert emulator.stats.total == 0
-    await clock.tick(31)
+    await frozen_clock.tick(31)
     await watch.wait("polled", polls + 1)
     assert emulator.stats.count(*GET_STATE) == 1
     assert emulator.stats.total == 1
@@ -506,7 +306,7 @@ async def test_slow_safety_poll_while_the_stream_is_open(
 async def test_lost_stream_falls_back_to_polling_and_backs_off(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
     caplog: pytest.LogCaptureFixture,
@@ -519,7 +319,7 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
     """
     caplog.set_level(logging.DEBUG)
     coordinator.stream.backoff.random = UpperJitter()  # type: ignore[assignment]
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     emulator.add_fault("server_error", path="/api/v1/events")
     emulator._hub_server.streams.force_close()
     # The stream ends, and reopening it at once fails.
@@ -530,9 +330,9 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
 
     attempts = 2
     for delay in (1, 2, 4, 8, 16, 32, 60, 60):
-        await clock.tick(delay - 0.1)
+        await frozen_clock.tick(delay - 0.1)
         assert watch.counts["closed"] == attempts
-        await clock.tick(0.1)
+        await frozen_clock.tick(0.1)
         attempts += 1
         await watch.wait("closed", attempts)
     assert emulator.stats.count(*GET_EVENTS) == attempts
@@ -545,13 +345,13 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
     emulator.reset_stats()
     polls = watch.counts["polled"]
     emulator.set_state("light-1", on=True)
-    await clock.tick(31)
+    await frozen_clock.tick(31)
     await watch.wait("polled", polls + 1)
     assert state_of(hass, LIGHT) == STATE_ON
     assert emulator.stats.count(*GET_STATE) == 1
 
     emulator.clear_faults()
-    await clock.tick(60)
+    await frozen_clock.tick(60)
     await watch.wait("opened", 2)
     assert coordinator.update_interval == SAFETY_POLL_INTERVAL
     assert len(ours(caplog, logging.WARNING)) == 1
@@ -602,7 +402,7 @@ async def test_resync_after_a_hub_restart_shows_its_state(
     second = _hub()
     await second.start(host="127.0.0.1", port=first.port, cloud_port=None)
     try:
-        clock = Clock(hass, freezer, second, session)
+        clock = FrozenClock(hass, freezer, second, session)
         while watch.counts["opened"] <= opened:
             await clock.tick(1)
         assert second.stats.by_status[304] >= 1
@@ -619,13 +419,13 @@ async def test_resync_after_a_hub_restart_shows_its_state(
 async def test_refused_key_starts_reauth_and_closes_the_stream(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A key the hub refuses on the stream asks for a new one; no more attempts."""
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     emulator.revoke_key(API_KEY)
     await watch.wait("closed", 2)
     await hass.async_block_till_done()
@@ -633,7 +433,7 @@ async def test_refused_key_starts_reauth_and_closes_the_stream(
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     assert not coordinator.stream.connected
     attempts = emulator.stats.count(*GET_EVENTS)
-    await clock.tick(120)
+    await frozen_clock.tick(120)
     assert emulator.stats.count(*GET_EVENTS) == attempts
     assert watch.counts["closed"] == 2
     assert ours(caplog, logging.WARNING) == []
@@ -642,14 +442,14 @@ async def test_refused_key_starts_reauth_and_closes_the_stream(
 async def test_certificate_mismatch_opens_the_repair_issue_and_stops(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     mock_config_entry: MockConfigEntry,
     watch: Watch,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """A new certificate on the hub opens the repair issue; nothing more is sent."""
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     emulator.rotate_certificate()
     await watch.wait("closed", 2)
     issue = issue_registry.async_get_issue(
@@ -659,20 +459,20 @@ async def test_certificate_mismatch_opens_the_repair_issue_and_stops(
     assert issue.data is not None
     assert issue.data["fingerprint"] == emulator.fingerprint
     assert coordinator.stream._task is None or coordinator.stream._task.done()
-    await clock.tick(600)
+    await frozen_clock.tick(600)
     assert watch.counts["closed"] == 2
 
 
 async def test_rate_limited_handshake_waits_for_retry_after(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
     session: ClientSession,
 ) -> None:
     """A 429 on the handshake: no attempt (nor poll) before Retry-After."""
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     emulator.set_rate_limit(5)
     # Another client of the same key spends the budget behind the governor's back.
     other = HearthHubClient(
@@ -692,27 +492,15 @@ async def test_rate_limited_handshake_waits_for_retry_after(
     assert emulator.stats.by_status[429] == 2
     assert coordinator.governor.blocked_until >= dt_util.utcnow().timestamp() + 10
 
-    await clock.tick(retry_after - 1)
+    await frozen_clock.tick(retry_after - 1)
     assert emulator.stats.count(*GET_EVENTS) == attempts + 1
     assert emulator.stats.count(*GET_STATE) == polls
-    await clock.tick(2)
+    await frozen_clock.tick(2)
     await watch.wait("opened", 2)
     assert emulator.stats.count(*GET_EVENTS) == attempts + 2
 
 
 # Hearth Cloud
-
-
-def cloud_entity(
-    entity_registry: er.EntityRegistry, hub_id: str, device_id: str
-) -> str:
-    """Return the entity of a device behind a cloud hub."""
-    return next(
-        entry.entity_id
-        for entry in entity_registry.entities.values()
-        if entry.platform == DOMAIN
-        and entry.unique_id.startswith(f"{hub_id}_{device_id}_")
-    )
 
 
 @pytest.mark.usefixtures("credentials", "restrict_platforms")
@@ -782,12 +570,12 @@ async def test_cloud_refused_refresh_starts_reauth(
     hass: HomeAssistant,
     emulator: Emulator,
     watch: Watch,
-    clock: Clock,
+    frozen_clock: FrozenClock,
 ) -> None:
     """A token the cloud refuses even after a refresh asks for a new sign-in."""
     cloud = await setup_entry(hass, account_entry(emulator))
     await watch.wait("opened", 1)
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     tokens = emulator.stats.count(*POST_TOKEN)
     emulator.add_fault("server_error", status=401, path="/v1/events")
     emulator._cloud_server.streams.force_close()
@@ -913,7 +701,7 @@ async def test_event_storm_of_a_large_hub(
 async def test_failed_poll_while_streaming_recovers_within_a_scan_interval(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
     fault: str,
@@ -925,21 +713,21 @@ async def test_failed_poll_while_streaming_recovers_within_a_scan_interval(
     the retry: once the hub answers normally again, the entities are back
     within one scan interval.
     """
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     assert coordinator.push_connected
     polls = watch.counts["polled"]
     added = emulator.add_fault(fault, **options)
     # A new API version is announced on the stream and read at once; the
     # other faults meet the next safety poll.
     while watch.counts["polled"] == polls:
-        await clock.tick(30)
+        await frozen_clock.tick(30)
     assert not coordinator.last_update_success
     assert state_of(hass, SWITCH) == STATE_UNAVAILABLE
     assert coordinator.push_connected
     if fault == "api_version":
         emulator.remove_fault(added.id)
 
-    await clock.tick(coordinator.scan_interval.total_seconds())
+    await frozen_clock.tick(coordinator.scan_interval.total_seconds())
     assert coordinator.last_update_success
     assert state_of(hass, SWITCH) != STATE_UNAVAILABLE
     assert coordinator.update_interval == SAFETY_POLL_INTERVAL
@@ -967,7 +755,7 @@ async def test_outage_logs_one_line_each_way_and_the_hub_is_back_in_seconds(
     entry = hub_entry(first)
     try:
         coordinator = await setup_streaming(hass, watch, entry)
-        await Clock(hass, freezer, first, session).tick(61)
+        await FrozenClock(hass, freezer, first, session).tick(61)
     finally:
         await stop_hub(hass, freezer, first, watch)
     for _ in range(600):
@@ -983,7 +771,7 @@ async def test_outage_logs_one_line_each_way_and_the_hub_is_back_in_seconds(
     second = make_emulator(cloud_hubs=0, certificate_files=files)
     await second.start(host="127.0.0.1", port=first.port, cloud_port=None)
     try:
-        clock = Clock(hass, freezer, second, session)
+        clock = FrozenClock(hass, freezer, second, session)
         opened = watch.counts["opened"]
         # Within 5 s an attempt falls due; then only I/O is left to wait for.
         for _ in range(int(STREAM_UNREACHABLE_RETRY)):
@@ -1000,12 +788,12 @@ async def test_outage_logs_one_line_each_way_and_the_hub_is_back_in_seconds(
 async def test_zeroconf_announcement_reopens_the_stream_at_once(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
 ) -> None:
     """A hub that announces itself is back: its stream reopens without waiting."""
-    await clock.tick(61)
+    await frozen_clock.tick(61)
     emulator.add_fault("server_error", path="/api/v1/events")
     emulator._hub_server.streams.force_close()
     await watch.wait("closed", 2)
@@ -1035,7 +823,7 @@ async def test_zeroconf_announcement_reopens_the_stream_at_once(
 async def test_reconnect_backoff_starts_over_after_a_stream_with_events(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
-    clock: Clock,
+    frozen_clock: FrozenClock,
     emulator: Emulator,
     watch: Watch,
 ) -> None:
@@ -1046,9 +834,9 @@ async def test_reconnect_backoff_starts_over_after_a_stream_with_events(
     emulator._hub_server.streams.force_close()
     await watch.wait("closed", 1)
     for closed, delay in enumerate((1, 2, 4), start=2):
-        await clock.tick(delay)
+        await frozen_clock.tick(delay)
         await watch.wait("closed", closed)
-    await clock.tick(8)
+    await frozen_clock.tick(8)
     await watch.wait("opened", 2)
     await porch_switch_on_at_the_hub(hass, emulator)
 

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from emulator import Emulator
-from tests.conftest import READ_ONLY_KEY
+from tests.harness.emulators import READ_ONLY_KEY
 from tests.integration.helpers import GET_STATE, async_poll, setup_entry, state_of
 
 TEMPERATURE = "sensor.living_room_climate_temperature"

@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from emulator import Emulator
-from tests.conftest import READ_ONLY_KEY
+from tests.harness.emulators import READ_ONLY_KEY
 from tests.integration.helpers import (
     GET_STATE,
     PATCH_DEVICE,

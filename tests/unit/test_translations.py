@@ -21,7 +21,7 @@ from scripts.translation_check import (
     report,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENGLISH = {
     "config": {
         "step": {"user": {"title": "Add {name}", "description": "At {host}."}},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from pathlib import Path
 import re
@@ -18,73 +17,15 @@ from custom_components.hearth.host import (
     normalize_host,
     parse_host,
 )
+from tests.harness.hosts import ANY_TEXT, assert_usable_host
 
 ERRORS: dict[str, str] = json.loads(
     (
-        Path(__file__).parents[1] / "custom_components" / "hearth" / "strings.json"
+        Path(__file__).parents[2] / "custom_components" / "hearth" / "strings.json"
     ).read_text(encoding="utf-8")
 )["config"]["error"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-#: A host name as stored: lower-case LDH labels of 1 to 63 characters.
-LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 
-#: Pieces that, joined at random, reach every branch of the validator.
-PIECES = [
-    "127.0.0.1",
-    "192.168.1.20",
-    "0.0.0.0",  # noqa: S104 - a host typed by a user, not a bind
-    "hub",
-    "hearth-3f2a9c.local",
-    "xn--bcher-kva",
-    "b\u00fccher",
-    "::1",
-    "fe80::1",
-    "::",
-    "[",
-    "]",
-    ":",
-    ".",
-    "-",
-    "_",
-    "%",
-    "@",
-    "/",
-    "://",
-    "?",
-    "#",
-    "\\",
-    "{",
-    "\x00",
-    "\r\n",
-    " ",
-    "\u200b",
-    "\u00ad",
-    "\u00b2",
-    "\uff11\uff12\uff17",
-    "\uff0e",
-    "\uff1a",
-    "\u0661",
-    "0x7f",
-    "8443",
-    "65535",
-    "65536",
-    "0",
-    "9" * 30,
-    "h" * 300,
-]
-HOSTISH = st.lists(
-    st.one_of(st.sampled_from(PIECES), st.text(max_size=3)), max_size=8
-).map("".join)
-WITH_PORT = st.builds(
-    "{}:{}".format,
-    st.sampled_from(["127.0.0.1", "hub.local", "[::1]"]),
-    st.one_of(
-        st.text(max_size=6),
-        st.integers(-5, 70_000).map(str),
-        st.sampled_from(["\u00b2", "\uff18\uff14\uff14\uff13", "9" * 10_000]),
-    ),
-)
-ANY_TEXT = st.one_of(st.text(), HOSTISH, WITH_PORT)
 #: Bounded and deterministic, so that CI sees the same examples every run.
 PROPERTY_SETTINGS = settings(
     max_examples=500, deadline=None, derandomize=True, database=None
@@ -97,20 +38,6 @@ def assert_field_error(err: InvalidHostError) -> None:
     needed = set(PLACEHOLDER.findall(ERRORS[err.error]))
     assert needed == set(err.placeholders)
     assert all(err.placeholders.values())
-
-
-def assert_usable_host(host: str) -> None:
-    """Check that a host is the address of one device or an ASCII host name."""
-    assert host.isascii()
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        assert len(host) <= 253
-        assert all(LABEL.fullmatch(label) for label in host.split("."))
-        assert not host.rpartition(".")[2].isdigit()
-    else:
-        assert not address.is_unspecified
-        assert not address.is_multicast
 
 
 @PROPERTY_SETTINGS
