@@ -1,4 +1,4 @@
-"""The Hearth integration: lights, switches and sensors of Hearth hubs."""
+"""The Hearth integration: lights, switches, sensors and buttons of Hearth hubs."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from .registry import identifiers_of
 from .source import HearthSource, LocalHubSource
 from .stream import EventStream
 
-PLATFORMS = [Platform.LIGHT, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [Platform.EVENT, Platform.LIGHT, Platform.SENSOR, Platform.SWITCH]
 
 
 def local_hub_url(host: str, port: int) -> str:
