@@ -1,4 +1,4 @@
-"""The Hearth integration: lights, switches and sensors of Hearth hubs."""
+"""The Hearth integration: lights, switches, sensors and buttons of Hearth hubs."""
 
 from __future__ import annotations
 
@@ -18,12 +18,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
 from .api import ApiKeyAuth, HearthHubClient, pinned_ssl
-from .cloud import (
-    CloudSource,
-    async_create_cloud_source,
-    async_track_local_entries,
-    is_cloud_entry,
-)
+from .cloud import CloudSource, async_create_cloud_source, is_cloud_entry
 from .const import (
     CERTIFICATE_MODE_PIN,
     CONF_CERTIFICATE_MODE,
@@ -32,13 +27,14 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import HearthConfigEntry, HearthCoordinator
+from .handover import async_track_local_entries
 from .issues import certificate_issue_id
 from .push import PushHandler
 from .registry import identifiers_of
 from .source import HearthSource, LocalHubSource
 from .stream import EventStream
 
-PLATFORMS = [Platform.LIGHT, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [Platform.EVENT, Platform.LIGHT, Platform.SENSOR, Platform.SWITCH]
 
 
 def local_hub_url(host: str, port: int) -> str:

@@ -16,18 +16,12 @@ from http import HTTPStatus
 import os
 
 from aiohttp import ClientError, ClientResponseError, ClientSession
-from homeassistant.config_entries import (
-    SIGNAL_CONFIG_ENTRY_CHANGED,
-    SOURCE_IGNORE,
-    ConfigEntry,
-    ConfigEntryChange,
-)
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_TOKEN
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from yarl import URL
 
 from .api import (
@@ -61,7 +55,6 @@ from .const import (
     LOGGER,
     TOKEN_REFRESH_TIMEOUT,
 )
-from .coordinator import HearthCoordinator
 from .source import OnOpen
 
 #: The code of the errors raised when the token endpoint refused a refresh.
@@ -362,35 +355,3 @@ async def async_create_cloud_source(
         OAuth2TokenProvider(hass, session),
         base_url=cloud_base_url(),
     )
-
-
-@callback
-def async_track_local_entries(
-    hass: HomeAssistant, coordinator: HearthCoordinator, source: CloudSource
-) -> CALLBACK_TYPE:
-    """Hand hubs over between the cloud entry and local entries at once.
-
-    When a local entry is added, the cloud entry drops that hub before the
-    local entry sets up its entities. When one is removed, the cloud entry
-    polls again if it had been skipping that hub.
-    """
-
-    @callback
-    def _entry_changed(change: ConfigEntryChange, entry: ConfigEntry) -> None:
-        if (
-            entry.domain != DOMAIN
-            or entry.source == SOURCE_IGNORE
-            or entry.unique_id is None
-            or is_cloud_entry(entry)
-        ):
-            return
-        hub_id = entry.unique_id
-        if change is not ConfigEntryChange.REMOVED:
-            if coordinator.async_drop_hubs({hub_id}):
-                source.skipped.add(hub_id)
-        elif hub_id in source.skipped:
-            coordinator.config_entry.async_create_task(
-                hass, coordinator.async_request_refresh(), "hearth_cloud_take_over"
-            )
-
-    return async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, _entry_changed)

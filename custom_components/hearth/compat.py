@@ -8,9 +8,11 @@ unnecessary, so it can be deleted then.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from homeassistant import config_entries, exceptions
+from homeassistant.components import event
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -117,4 +119,27 @@ OAUTH_REAUTH: tuple[type[Exception], ...] = tuple(
     error
     for error in (getattr(exceptions, "OAuth2TokenRequestReauthError", None),)
     if error is not None
+)
+
+
+# The releases after the developers' blog post of 2026-07-22 (2026.10 among
+# them, not 2025.4) name the standard event types of buttons (ButtonEventType)
+# and their multi_press_count attribute. Before, the same strings are used as
+# plain ones, so that automations hold across an upgrade.
+class _ButtonEventType(StrEnum):
+    """The standard event types of an event entity of device class button."""
+
+    PRESS_START = "press_start"
+    PRESS_END = "press_end"
+    LONG_PRESS_START = "long_press_start"
+    LONG_PRESS_END = "long_press_end"
+    MULTI_PRESS_ONGOING = "multi_press_ongoing"
+    MULTI_PRESS_END = "multi_press_end"
+
+
+ButtonEventType: type[_ButtonEventType] = getattr(
+    event, "ButtonEventType", _ButtonEventType
+)
+ATTR_MULTI_PRESS_COUNT: Final[str] = getattr(
+    event, "ATTR_MULTI_PRESS_COUNT", "multi_press_count"
 )

@@ -134,10 +134,30 @@ def async_add_device_entities[DescriptionT: HearthEntityDescription](
 ) -> None:
     """Add the entities of every device now and of each device that appears.
 
-    A description's ``exists_fn`` says whether it applies to a device. The
-    entities of a device that disappears go with its device registry entry.
+    A description's ``exists_fn`` says whether it applies to a device.
     """
     descriptions = tuple(descriptions)
+    async_add_entities_per_device(
+        coordinator,
+        lambda key, device: [
+            factory(coordinator, key, description)
+            for description in descriptions
+            if description.exists_fn(device)
+        ],
+        add_entities,
+    )
+
+
+@callback
+def async_add_entities_per_device(
+    coordinator: HearthCoordinator,
+    entities_fn: Callable[[DeviceKey, Device], Iterable[Entity]],
+    add_entities: Callable[[list[Entity]], None],
+) -> None:
+    """Add the entities ``entities_fn`` makes of every device, now and as devices appear.
+
+    The entities of a device that disappears go with its device registry entry.
+    """
     known: set[DeviceKey] = set()
 
     @callback
@@ -150,12 +170,7 @@ def async_add_device_entities[DescriptionT: HearthEntityDescription](
             return
         known.update(new)
         add_entities(
-            [
-                factory(coordinator, key, description)
-                for key in sorted(new)
-                for description in descriptions
-                if description.exists_fn(devices[key])
-            ]
+            [entity for key in sorted(new) for entity in entities_fn(key, devices[key])]
         )
 
     _add_new()

@@ -2,7 +2,7 @@
 
 :class:`PushHandler` hears the entry's :class:`~.stream.EventStream`. Each
 event goes into the device store, which wakes only the changed device's
-entities; a device added or removed updates the entities and the registry;
+entities (a button press, only its event entities); a device added or removed updates the entities and the registry;
 what only a full read can settle asks the coordinator for one. It also keeps
 the log to one line per outage: a lost stream is reported only once a poll
 has shown the hub still answers (otherwise the failed poll says it all), and
@@ -60,7 +60,9 @@ class PushHandler:
             )
         elif change is Change.NONE:
             LOGGER.debug(
-                "Ignored a %s event of %s until the next full read", event.type, hub_id
+                "Ignored a %s event of %s: seen before, or of a device not read yet",
+                event.type,
+                hub_id,
             )
 
     @callback

@@ -44,9 +44,10 @@ class HearthSensorEntityDescription(SensorEntityDescription, HearthEntityDescrip
 def _reports(device: Device, reading: SensorReading) -> bool:
     """Return whether a device reports a reading.
 
-    Sensors list their readings; a metering switch reports power and energy.
+    Sensors and buttons (their battery and signal strength) list their
+    readings; a metering switch reports power and energy.
     """
-    if device.kind == DeviceKind.SENSOR:
+    if device.kind in (DeviceKind.SENSOR, DeviceKind.BUTTON):
         return reading in device.capabilities.sensors
     return (
         device.kind == DeviceKind.SWITCH

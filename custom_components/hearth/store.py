@@ -2,7 +2,9 @@
 
 Polls replace the whole picture; events and the answers to commands change
 one device, which wakes only that device's listeners, at the same cost on a
-500-device hub as on a 5-device one. The store also remembers what changed
+500-device hub as on a 5-device one. A button press is an event only: it
+changes no state, and goes to the pressed device's press listeners once,
+however often it arrives (each hub numbers its presses). The store also remembers what changed
 outside polls, so that a poll that answers 304 still writes it and a poll
 already on its way cannot overwrite a newer event. It knows nothing of Home
 Assistant.
@@ -14,10 +16,19 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import Enum, auto
 
-from .api import SUPPORTED_API_MAJOR, Device, Event, EventType, HubInfo, HubState
+from .api import (
+    SUPPORTED_API_MAJOR,
+    ButtonPress,
+    Device,
+    Event,
+    EventType,
+    HubInfo,
+    HubState,
+)
 
 type DeviceKey = tuple[str, str]
 type Listener = Callable[[], None]
+type PressListener = Callable[[ButtonPress], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +71,8 @@ class Change(Enum):
     DEVICES = auto()
     #: The hub itself changed (name, firmware, ...): its registry entry follows.
     HUB = auto()
+    #: A button was pressed; the device's press listeners heard it.
+    PRESS = auto()
     #: Only a full read can tell: a hub new to the account, or a new API.
     RESYNC = auto()
 
@@ -71,6 +84,10 @@ class DeviceStore:
         """Start empty; the first poll fills it."""
         self.data: HearthData | None = None
         self._listeners: dict[DeviceKey, list[Listener]] = {}
+        self._press_listeners: dict[DeviceKey, list[PressListener]] = {}
+        #: The largest press number seen of each hub: only a larger one is new.
+        #: Kept across polls and reconnects; a hub never reuses a number.
+        self._last_press: dict[str, int] = {}
         #: The states of the last poll, to tell an unchanged (304) poll.
         self._fetched: dict[str, HubState] = {}
         #: Whether events or commands changed the data since the last poll.
@@ -164,6 +181,8 @@ class DeviceStore:
             return Change.RESYNC
         if event.type == EventType.HUB and event.hub is not None:
             return self._set_hub(data, hub_id, event.hub)
+        if event.type == EventType.BUTTON_PRESS and event.press is not None:
+            return self._press(data, hub_id, event.press)
         if event.type == EventType.DEVICE_REMOVED and event.device_id is not None:
             key = (hub_id, event.device_id)
             if data.devices.pop(key, None) is None:
@@ -194,6 +213,22 @@ class DeviceStore:
         self._changed_since_fetch = True
         return Change.HUB
 
+    def _press(self, data: HearthData, hub_id: str, press: ButtonPress) -> Change:
+        """Hand a press to its device's press listeners, unless it was seen.
+
+        A press whose number is not above the largest seen of its hub is a
+        repeat (the same press on two streams, or sent again): dropped.
+        """
+        if press.seq <= self._last_press.get(hub_id, -1):
+            return Change.NONE
+        self._last_press[hub_id] = press.seq
+        key = (hub_id, press.device_id)
+        if key not in data.devices:
+            return Change.NONE
+        for listener in tuple(self._press_listeners.get(key, ())):
+            listener(press)
+        return Change.PRESS
+
     def _note_change(self, key: DeviceKey, device: Device | None) -> None:
         """Remember a change that did not come from a poll (None: removed)."""
         self._changed_since_fetch = True
@@ -204,12 +239,21 @@ class DeviceStore:
 
     def add_device_listener(self, key: DeviceKey, listener: Listener) -> Listener:
         """Call ``listener`` whenever this device alone changes; return the undo."""
-        listeners = self._listeners.setdefault(key, [])
-        listeners.append(listener)
+        return add_listener(self._listeners, key, listener)
 
-        def _remove() -> None:
-            listeners.remove(listener)
-            if not listeners:
-                del self._listeners[key]
+    def add_press_listener(self, key: DeviceKey, listener: PressListener) -> Listener:
+        """Call ``listener`` with each new press of this device; return the undo."""
+        return add_listener(self._press_listeners, key, listener)
 
-        return _remove
+
+def add_listener[K, T](registry: dict[K, list[T]], key: K, listener: T) -> Listener:
+    """Add ``listener`` to the listeners of ``key`` in ``registry``; return the undo."""
+    listeners = registry.setdefault(key, [])
+    listeners.append(listener)
+
+    def _remove() -> None:
+        listeners.remove(listener)
+        if not listeners:
+            del registry[key]
+
+    return _remove

@@ -126,8 +126,8 @@ async def test_one_request_per_poll_and_no_writes_without_changes(
 ) -> None:
     """Every poll is one GET /state; an unchanged state (304) writes nothing."""
     await setup_entry(hass, mock_config_entry)
-    assert len(hearth_entity_ids(hass)) == 15
-    assert hass.states.async_entity_ids_count() == 15
+    assert len(hearth_entity_ids(hass)) == 16
+    assert hass.states.async_entity_ids_count() == 16
     assert emulator.stats.count(*GET_STATE) == 1
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
 
@@ -650,25 +650,25 @@ async def test_devices_come_and_go_without_a_reload(
     """New devices get entities on the next poll; gone ones leave the registry."""
     coordinator = await setup_entry(hass, mock_config_entry)
     hub = emulator.hub_id
-    assert len(hearth_entity_ids(hass)) == 15
+    assert len(hearth_entity_ids(hass)) == 16
     devices = dr.async_entries_for_config_entry(
         device_registry, mock_config_entry.entry_id
     )
-    assert len(devices) == 1 + 9
+    assert len(devices) == 1 + 11
 
     emulator.add_device({"id": "switch-9", "kind": "switch", "name": "Attic Fan"})
     await advance(hass, freezer, 30)
     assert mock_config_entry.runtime_data is coordinator
     assert state_of(hass, "switch.attic_fan") == STATE_OFF
     assert find_device(device_registry, {(DOMAIN, f"{hub}_switch-9")})
-    assert len(hearth_entity_ids(hass)) == 16
+    assert len(hearth_entity_ids(hass)) == 17
 
     emulator.remove_device("switch-1")
     await advance(hass, freezer, 30)
     assert find_device(device_registry, {(DOMAIN, f"{hub}_switch-1")}) is None
     assert entity_registry.async_get(SWITCH) is None
     assert hass.states.get(SWITCH) is None
-    assert len(hearth_entity_ids(hass)) == 15
+    assert len(hearth_entity_ids(hass)) == 16
 
     # A device that comes back is added again.
     emulator.add_device({"id": "switch-1", "kind": "switch", "name": "Porch Switch"})

@@ -28,6 +28,8 @@ DEMO_DEVICES = [
     ("sensor-1", "Living Room Climate", "HT-10", "3.0.1", 4),
     ("sensor-2", "Garden Light Level", "HX-10", "3.0.1", 2),
     ("sensor-3", "Energy Meter", "HE-10", "1.1.0", 2),
+    ("button-1", "Hallway Wall Switch", "HB-20", "1.2.0", 1),
+    ("button-2", "Living Room Remote", "HR-40", "1.2.0", 2),
 ]
 
 
