@@ -47,9 +47,22 @@ DEMO_ENTITIES = {
     "sensor-2_battery",
     "sensor-3_power",
     "sensor-3_energy",
+    "button-1_signal_strength",
+    "button-1_button_top",
+    "button-1_button_bottom",
+    "button-2_battery",
+    "button-2_signal_strength",
+    "button-2_button_on",
+    "button-2_button_off",
+    "button-2_button_up",
+    "button-2_button_down",
 }
-#: Disabled by default, so it has no state.
-DISABLED_ENTITIES = {"sensor-1_signal_strength"}
+#: Disabled by default, so they have no state.
+DISABLED_ENTITIES = {
+    "sensor-1_signal_strength",
+    "button-1_signal_strength",
+    "button-2_signal_strength",
+}
 
 
 @dataclass
@@ -155,6 +168,9 @@ def test_config_flow_creates_entities(integration: Integration) -> None:
         expected = devices[device_id]["state"]
         if reading in {"light", "switch", "outlet"}:
             assert state["state"] == ("on" if expected["on"] else "off"), entity_id
+        elif reading.startswith("button_"):
+            # A button's event entity has no state before its first press.
+            assert state["state"] == "unknown", entity_id
         else:
             assert _number(state) == pytest.approx(expected[reading], abs=0.01), (
                 entity_id
