@@ -85,6 +85,7 @@ async def test_api_key_never_leaks(
 ) -> None:
     """Successes and every kind of failure: the key shows up nowhere."""
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="aiohttp.access")
     emu = await start_emulator(api_keys=[SECRET_KEY], rate_limit=40)
     client = make_hub_client(session, emu, key=SECRET_KEY, request_timeout=0.3)
     assert SECRET_KEY not in repr(client)
@@ -160,6 +161,7 @@ async def test_access_token_never_leaks(
 ) -> None:
     """The OAuth access token does not appear in logs or errors either."""
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="aiohttp.access")
     client, oauth = await cloud_client(session, api_emulator)
     await client.async_get_hubs()
     await client.async_get_hub_state(api_emulator.hub_id)
