@@ -41,6 +41,7 @@ from .const import (
     SAFETY_POLL_INTERVAL,
 )
 from .errors import error_key
+from .firmware import FirmwareWatch
 from .issues import CertificateIssue
 from .rate_limit import RateGovernor
 from .registry import DeviceRegistrar
@@ -93,6 +94,15 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         self.registrar = DeviceRegistrar(hass, entry.entry_id, configuration_url)
         self.certificate = CertificateIssue(hass, entry.entry_id, entry.title)
         self.commands = CommandSender(hass, entry, source, self.governor, self.store)
+        self.firmware = FirmwareWatch(
+            hass,
+            entry,
+            source,
+            self.governor,
+            self.store,
+            refresh_interval=self.safety_interval,
+            request_poll=self._request_poll,
+        )
         #: The entry's event stream, once started (see __init__.py).
         self.stream: EventStream | None = None
         #: Whether the event stream is open: polls are then a slow safety net.
@@ -160,8 +170,13 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
     # The poll
 
     async def _async_update_data(self) -> HearthData:
-        """Poll every hub once, unless the rate budget says wait."""
+        """Poll every hub once, unless a hub restarts or the rate budget says wait."""
         now = dt_util.utcnow()
+        if self.data is not None and self.firmware.restart_planned:
+            # The hub is expected to be down for a while: nothing to ask yet.
+            self._plan_next_poll(self.scan_interval.total_seconds())
+            LOGGER.debug("A hub of %s installs firmware; polling waits", self.name)
+            return self.data
         cost = self.source.poll_cost()
         if (wait := self.governor.poll_wait(now.timestamp(), cost)) > 0:
             return self._hold(now, wait)
@@ -196,8 +211,16 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
     @callback
     def _async_refresh_finished(self) -> None:
         """Tell the poll listeners, also after a 304 that wakes no entity."""
+        self.firmware.poll_done(self.last_update_success)
         for listener in self.poll_listeners:
             listener()
+
+    @callback
+    def _request_poll(self) -> None:
+        """Poll soon: a hub that was expected to restart is overdue."""
+        self.config_entry.async_create_task(
+            self.hass, self.async_request_refresh(), "hearth_firmware_overdue"
+        )
 
     def _succeeded(self, now: datetime) -> None:
         self.backoff.reset()
@@ -296,6 +319,7 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
     async def async_shutdown(self) -> None:
         """Stop the health checks and close the event stream too."""
         self._cancel_probe()
+        self.firmware.async_shutdown()
         if self.stream is not None:
             self.stream.async_stop()
         await super().async_shutdown()
