@@ -172,7 +172,7 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
     async def _async_update_data(self) -> HearthData:
         """Poll every hub once, unless a hub restarts or the rate budget says wait."""
         now = dt_util.utcnow()
-        if self.data is not None and self.firmware.restart_planned:
+        if await self._async_restart_holds():
             # The hub is expected to be down for a while: nothing to ask yet.
             self._plan_next_poll(self.scan_interval.total_seconds())
             LOGGER.debug("A hub of %s installs firmware; polling waits", self.name)
@@ -197,6 +197,22 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         if data is not previous:
             self.registrar.update(previous, data)
         return data
+
+    async def _async_restart_holds(self) -> bool:
+        """Return whether to hold this poll: a hub restarts after an install.
+
+        While the event stream is open, it tells when the hub is back; while
+        it is down, the health check (no credentials, no budget) does.
+        """
+        if self.data is None or not self.firmware.restart_planned:
+            return False
+        if self.push_connected:
+            return True
+        try:
+            await self.source.async_check_health()
+        except HearthError:
+            return True
+        return False
 
     async def _async_fetch(self, cost: int) -> dict[str, HubState]:
         """Read every hub, counted against the budget; the store notes events meanwhile."""

@@ -7,6 +7,7 @@ its backoff. Waits are on states and stream opens, never on sleeps.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Generator
 from datetime import timedelta
 import logging
@@ -335,6 +336,35 @@ async def test_hub_that_never_comes_back_is_unavailable(
     await coordinator.async_request_refresh()
     await back()
     assert state_of(hass, SWITCH) != STATE_UNAVAILABLE
+
+
+@pytest.mark.parametrize("event_stream", [False])
+async def test_install_while_the_stream_is_down_ends_by_polls(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    emulator: Emulator,
+    restrict_platforms: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Without the stream, polls wait on the hub's health check, then see it back."""
+    coordinator = await setup_entry(hass, mock_config_entry)
+    installing = hass.async_create_task(
+        coordinator.firmware.async_install(emulator.hub_id, "1.5.0")
+    )
+    polls_held = 0
+    for _ in range(200):
+        await coordinator.async_refresh()
+        assert coordinator.last_update_success
+        polls_held += emulator.restarting
+        if installing.done():
+            break
+        await asyncio.sleep(0.02)  # the emulator's own steps take real time
+    await installing
+    assert polls_held
+    assert coordinator.data.hubs[emulator.hub_id].firmware == "1.5.0"
+    assert state_of(hass, SWITCH) != STATE_UNAVAILABLE
+    assert warnings_and_errors(caplog) == []
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 
 async def test_read_only_key_shows_versions_and_stops_offering_install(
