@@ -31,6 +31,9 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     snapshot_platform,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.hearth.const import DOMAIN
@@ -174,6 +177,23 @@ async def test_versions_and_release_notes(
     assert answer["success"], answer
     assert answer["result"] == emulator.home.firmware.release_notes
     assert "1.5.0" in answer["result"]
+
+
+async def test_diagnostics_show_the_firmware(
+    hass: HomeAssistant,
+    coordinator: HearthCoordinator,
+    emulator: Emulator,
+    hass_client: Any,
+) -> None:
+    """The entry's diagnostics carry each hub's firmware document."""
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, coordinator.config_entry
+    )
+    firmware = diagnostics["firmware"]
+    assert firmware["may_install"] is True
+    assert firmware["installing"] == []
+    assert firmware["hubs"][emulator.hub_id]["latest"] == "1.5.0"
+    assert firmware["hubs"][emulator.hub_id]["installed"] == "1.4.2"
 
 
 @pytest.mark.usefixtures("coordinator")
