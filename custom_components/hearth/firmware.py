@@ -153,7 +153,7 @@ class FirmwareWatch:
             for hub in data.hubs.values()
             if self._asked(hub) and not self.installs.is_down(hub.id)
         ]
-        if self._governor.poll_wait(_now(), len(hubs)) > 0:
+        if hubs and self._governor.poll_wait(_now(), len(hubs)) > 0:
             self._due = True  # The next poll tries again.
             return
         self._reading, self._due, self._read_at = True, False, _now()
@@ -186,8 +186,8 @@ class FirmwareWatch:
             self._due = True
             return False
         except HearthError as err:
+            # Tried again at the safety pace: a hub that fails is not pressed.
             LOGGER.debug("Reading the firmware of %s failed: %s", hub_id, err)
-            self._due = True
             return True
         self._absent.pop(hub_id, None)
         if (install := self.installs.get(hub_id)) is not None:
