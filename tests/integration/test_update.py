@@ -39,7 +39,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.hearth.const import DOMAIN
 from custom_components.hearth.coordinator import HearthCoordinator
 from emulator import Emulator
-from tests.conftest import READ_ONLY_KEY
+from tests.conftest import API_KEY, READ_ONLY_KEY
 from tests.integration.helpers import (
     GET_STATE,
     account_entry,
@@ -358,6 +358,82 @@ async def test_hub_that_never_comes_back_is_unavailable(
     assert state_of(hass, SWITCH) != STATE_UNAVAILABLE
 
 
+async def test_a_stream_drop_during_the_install_is_not_the_restart(
+    hass: HomeAssistant,
+    coordinator: HearthCoordinator,
+    emulator: Emulator,
+    opens: StreamOpens,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The stream drops while the hub still installs: the install goes on."""
+    emulator.update_firmware({"step_seconds": 0.3})
+    installing = hass.async_create_task(install(hass))
+    running = await next_state(
+        hass, FIRMWARE, lambda s: s.attributes["update_percentage"] == 20
+    )
+    await running()
+    emulator._hub_server.streams.force_close()
+    await opens.wait(2)
+    assert coordinator.firmware.installing(emulator.hub_id)
+    assert coordinator.firmware.restart_planned
+    await installing
+    assert state_of(hass, FIRMWARE) == STATE_OFF
+    assert emulator.home.hub.firmware == "1.5.0"
+    assert warnings_and_errors(caplog) == []
+
+
+async def test_unloading_ends_the_wait_for_an_install(
+    hass: HomeAssistant,
+    coordinator: HearthCoordinator,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """An entry unloaded during an install stops waiting for the hub."""
+    emulator.update_firmware({"step_seconds": 30})
+    waiting = await next_state(hass, FIRMWARE, lambda s: s.attributes["in_progress"])
+    installing = hass.async_create_task(
+        coordinator.firmware.async_install(emulator.hub_id, "1.5.0")
+    )
+    await waiting()
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    with pytest.raises(asyncio.CancelledError):
+        await installing
+    assert not coordinator.firmware.restart_planned
+
+
+@pytest.mark.usefixtures("coordinator")
+async def test_revoked_key_at_install_asks_to_authenticate(
+    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A key the hub no longer accepts: the install says so, and reauth starts."""
+    emulator.add_fault("revoke_key", key=API_KEY)
+    with pytest.raises(HomeAssistantError) as refused:
+        await install(hass)
+    assert refused.value.translation_key == "invalid_auth"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    assert emulator.home.hub.firmware == "1.4.2"
+
+
+async def test_a_failed_read_is_retried_later(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    opens: StreamOpens,
+    restrict_platforms: None,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A hub that fails its firmware read has no entity until a read succeeds."""
+    emulator.add_fault("server_error", path="/api/v1/firmware", count=1)
+    coordinator = await setup_entry(hass, mock_config_entry)
+    await opens.wait(1)
+    assert hass.states.get(FIRMWARE) is None
+    await coordinator.firmware.async_read()
+    await hass.async_block_till_done()
+    assert state_of(hass, FIRMWARE) == STATE_ON
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
 @pytest.mark.parametrize("event_stream", [False])
 async def test_install_while_the_stream_is_down_ends_by_polls(
     hass: HomeAssistant,
@@ -474,6 +550,28 @@ async def test_cloud_hub_firmware_installs_through_the_cloud(
     assert emulator.account.hubs[hub_id].home.hub.firmware == "1.5.0"
     assert emulator.stats.count("POST", "/v1/hubs/{hub_id}/firmware/install") == 1
     assert warnings_and_errors(caplog) == []
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.usefixtures("credentials", "restrict_platforms")
+async def test_a_hub_that_leaves_the_account_takes_its_firmware(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    opens: StreamOpens,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A cloud hub taken off the account loses its update entity at the next poll."""
+    entry = account_entry(emulator)
+    coordinator = await setup_entry(hass, entry)
+    await opens.wait(1)
+    (hub_id,) = set(emulator.account.hubs) - {emulator.hub_id}
+    unique_id = f"{hub_id}_firmware"
+    assert entity_registry.async_get_entity_id("update", DOMAIN, unique_id)
+    emulator.remove_cloud_hub(hub_id)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hub_id not in coordinator.firmware.firmware
+    assert entity_registry.async_get_entity_id("update", DOMAIN, unique_id) is None
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
