@@ -24,9 +24,11 @@ from homeassistant.util import dt as dt_util
 from .api import (
     HearthAuthenticationError,
     HearthCertificateError,
+    HearthConnectionError,
     HearthError,
     HearthForbiddenError,
     HearthRateLimitError,
+    HearthServerError,
     HearthUnsupportedVersionError,
     HubState,
 )
@@ -172,11 +174,13 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
     async def _async_update_data(self) -> HearthData:
         """Poll every hub once, unless a hub restarts or the rate budget says wait."""
         now = dt_util.utcnow()
-        if await self._async_restart_holds():
-            # The hub is expected to be down for a while: nothing to ask yet.
-            self._plan_next_poll(self.scan_interval.total_seconds())
-            LOGGER.debug("A hub of %s installs firmware; polling waits", self.name)
-            return self.data
+        if (
+            self.data is not None
+            and self.firmware.restart_planned
+            and self.push_connected
+        ):
+            # The stream says when the hub is back from its restart.
+            return self._hold_for_restart()
         cost = self.source.poll_cost()
         if (wait := self.governor.poll_wait(now.timestamp(), cost)) > 0:
             return self._hold(now, wait)
@@ -191,6 +195,8 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
         except HearthError as err:
+            if self._restarting(err):
+                return self._hold_for_restart()
             raise self._failed(err) from err
         data = self.store.end_fetch(hubs)
         self._succeeded(now)
@@ -198,21 +204,24 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
             self.registrar.update(previous, data)
         return data
 
-    async def _async_restart_holds(self) -> bool:
-        """Return whether to hold this poll: a hub restarts after an install.
+    def _restarting(self, err: HearthError) -> bool:
+        """Return whether a failed poll is the planned restart of a hub.
 
-        While the event stream is open, it tells when the hub is back; while
-        it is down, the health check (no credentials, no budget) does.
+        A hub that installs firmware goes down to restart: it cannot be
+        reached, or it fails until it has started, and that is no outage.
         """
-        if self.data is None or not self.firmware.restart_planned:
-            return False
-        if self.push_connected:
-            return True
-        try:
-            await self.source.async_check_health()
-        except HearthError:
-            return True
-        return False
+        return (
+            self.data is not None
+            and self.firmware.restart_planned
+            and isinstance(err, HearthConnectionError | HearthServerError)
+            and not isinstance(err, HearthCertificateError)
+        )
+
+    def _hold_for_restart(self) -> HearthData:
+        """Keep the last data, quietly, while a hub restarts after an install."""
+        self._plan_next_poll(self.scan_interval.total_seconds())
+        LOGGER.debug("A hub of %s restarts to install firmware", self.name)
+        return self.data
 
     async def _async_fetch(self, cost: int) -> dict[str, HubState]:
         """Read every hub, counted against the budget; the store notes events meanwhile."""

@@ -442,7 +442,7 @@ async def test_install_while_the_stream_is_down_ends_by_polls(
     restrict_platforms: None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Without the stream, polls wait on the hub's health check, then see it back."""
+    """Without the stream, polls that cannot reach the restarting hub hold quietly."""
     coordinator = await setup_entry(hass, mock_config_entry)
     installing = hass.async_create_task(
         coordinator.firmware.async_install(emulator.hub_id, "1.5.0")
