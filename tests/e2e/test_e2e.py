@@ -130,6 +130,14 @@ def integration(
     assert created["type"] == "create_entry", results
     entry_id: str = created["result"]["entry_id"]
     set_scan_interval(hass, entry_id, SCAN_INTERVAL)
+    # The hub's firmware is read once the event stream has opened, just after
+    # the setup: its entity comes a moment after the others.
+    wait_for(
+        lambda: hass.state("update.hearth_hub_firmware"),
+        "the firmware update entity",
+        timeout=POLL_TIMEOUT,
+        diagnose=hass.log_tail,
+    )
     registry = hass.websocket({"type": "config/entity_registry/list"})
     prefix = f"{hub_id}_"
     entities = {
