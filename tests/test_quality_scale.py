@@ -162,12 +162,21 @@ def test_parallel_updates() -> None:
         assert isinstance(getattr(module, "PARALLEL_UPDATES", None), int), name
 
 
+def _is_description(value: object) -> bool:
+    # Home Assistant's own description classes (UpdateEntityDescription, ...)
+    # are remade by its frozen-dataclass shim and fail isinstance() on some
+    # releases, so look for the class by name.
+    return any(cls.__name__ == "EntityDescription" for cls in type(value).__mro__)
+
+
 def _descriptions(platform: str) -> list[EntityDescription]:
     module = importlib.import_module(f"custom_components.hearth.{platform}")
     found: list[EntityDescription] = []
     for value in vars(module).values():
-        if isinstance(value, tuple | list):
-            found.extend(item for item in value if isinstance(item, EntityDescription))
+        if _is_description(value):
+            found.append(value)
+        elif isinstance(value, tuple | list):
+            found.extend(item for item in value if _is_description(item))
     return found
 
 

@@ -34,7 +34,13 @@ from .registry import identifiers_of
 from .source import HearthSource, LocalHubSource
 from .stream import EventStream
 
-PLATFORMS = [Platform.EVENT, Platform.LIGHT, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [
+    Platform.EVENT,
+    Platform.LIGHT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.UPDATE,
+]
 
 
 def local_hub_url(host: str, port: int) -> str:

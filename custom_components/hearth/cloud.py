@@ -31,6 +31,7 @@ from .api import (
     Device,
     DeviceCommand,
     Event,
+    Firmware,
     HearthAuthenticationError,
     HearthCloudClient,
     HearthConnectionError,
@@ -50,6 +51,7 @@ from .api.client import DEFAULT_RETRY_AFTER
 from .compat import IMPLEMENTATION_UNAVAILABLE, OAUTH_REAUTH
 from .const import (
     CLOUD_URL_ENV,
+    CLOUD_WRITE_SCOPE,
     CONF_AUTH_IMPLEMENTATION,
     DOMAIN,
     LOGGER,
@@ -171,6 +173,12 @@ class OAuth2TokenProvider:
             ) from err
         token: str = self._session.token["access_token"]
         return token
+
+    @property
+    def scopes(self) -> set[str] | None:
+        """Return the scopes the account granted, if the token says."""
+        scope = self._session.token.get("scope")
+        return set(scope.split()) if isinstance(scope, str) else None
 
     @callback
     def async_expire(self, access_token: str) -> None:
@@ -331,6 +339,24 @@ class CloudSource:
     async def async_check_health(self) -> None:
         """Ask the cloud whether it serves requests."""
         await self.client.async_check_health()
+
+    @property
+    def may_write(self) -> bool | None:
+        """Return whether the token has the scope to change things, if it says."""
+        scopes = self._tokens.scopes
+        return None if scopes is None else CLOUD_WRITE_SCOPE in scopes
+
+    async def async_get_firmware(self, hub_id: str) -> Firmware:
+        """Return a hub's firmware through the cloud."""
+        return await self._async_call(partial(self.client.async_get_firmware, hub_id))
+
+    async def async_install_firmware(
+        self, hub_id: str, version: str | None
+    ) -> Firmware:
+        """Start installing a hub's latest firmware through the cloud."""
+        return await self._async_call(
+            partial(self.client.async_install_firmware, hub_id, version)
+        )
 
 
 async def async_create_cloud_source(

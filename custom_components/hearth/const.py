@@ -39,6 +39,11 @@ STREAM_UNREACHABLE_RETRY: Final = 5.0
 #: A stream open this long was healthy even without events: when it ends,
 #: reconnecting starts over.
 STREAM_STABLE_AFTER: Final = 60.0
+#: The first API version whose hubs have ``/firmware``.
+FIRMWARE_API_VERSION: Final = (1, 3)
+#: How long a hub may take to come back from installing firmware; after
+#: that, the spec says, the install failed and the hub needs a person.
+FIRMWARE_RESTART_TIMEOUT: Final = timedelta(minutes=10)
 #: Share of the rate budget kept free for commands (at least one request).
 COMMAND_RESERVE: Final = 0.2
 
@@ -49,6 +54,7 @@ CONF_AUTH_IMPLEMENTATION: Final = "auth_implementation"
 CLOUD_URL_ENV: Final = "HEARTH_CLOUD_URL"
 CLOUD_AUTHORIZE_PATH: Final = "/oauth/authorize"
 CLOUD_TOKEN_PATH: Final = "/oauth/token"  # noqa: S105 - a URL path
-CLOUD_SCOPES: Final = ("devices:read", "devices:write")
+CLOUD_WRITE_SCOPE: Final = "devices:write"
+CLOUD_SCOPES: Final = ("devices:read", CLOUD_WRITE_SCOPE)
 #: Longest wait for the token endpoint when the access token is refreshed.
 TOKEN_REFRESH_TIMEOUT: Final = 30.0

@@ -24,9 +24,11 @@ from homeassistant.util import dt as dt_util
 from .api import (
     HearthAuthenticationError,
     HearthCertificateError,
+    HearthConnectionError,
     HearthError,
     HearthForbiddenError,
     HearthRateLimitError,
+    HearthServerError,
     HearthUnsupportedVersionError,
     HubState,
 )
@@ -41,6 +43,7 @@ from .const import (
     SAFETY_POLL_INTERVAL,
 )
 from .errors import error_key
+from .firmware import FirmwareWatch
 from .issues import CertificateIssue
 from .rate_limit import RateGovernor
 from .registry import DeviceRegistrar
@@ -93,6 +96,15 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
         self.registrar = DeviceRegistrar(hass, entry.entry_id, configuration_url)
         self.certificate = CertificateIssue(hass, entry.entry_id, entry.title)
         self.commands = CommandSender(hass, entry, source, self.governor, self.store)
+        self.firmware = FirmwareWatch(
+            hass,
+            entry,
+            source,
+            self.governor,
+            self.store,
+            refresh_interval=self.safety_interval,
+            request_poll=self._request_poll,
+        )
         #: The entry's event stream, once started (see __init__.py).
         self.stream: EventStream | None = None
         #: Whether the event stream is open: polls are then a slow safety net.
@@ -160,8 +172,15 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
     # The poll
 
     async def _async_update_data(self) -> HearthData:
-        """Poll every hub once, unless the rate budget says wait."""
+        """Poll every hub once, unless a hub restarts or the rate budget says wait."""
         now = dt_util.utcnow()
+        if (
+            self.data is not None
+            and self.firmware.restart_planned
+            and self.push_connected
+        ):
+            # The stream says when the hub is back from its restart.
+            return self._hold_for_restart()
         cost = self.source.poll_cost()
         if (wait := self.governor.poll_wait(now.timestamp(), cost)) > 0:
             return self._hold(now, wait)
@@ -176,12 +195,33 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
         except HearthError as err:
+            if self._restarting(err):
+                return self._hold_for_restart()
             raise self._failed(err) from err
         data = self.store.end_fetch(hubs)
         self._succeeded(now)
         if data is not previous:
             self.registrar.update(previous, data)
         return data
+
+    def _restarting(self, err: HearthError) -> bool:
+        """Return whether a failed poll is the planned restart of a hub.
+
+        A hub that installs firmware goes down to restart: it cannot be
+        reached, or it fails until it has started, and that is no outage.
+        """
+        return (
+            self.data is not None
+            and self.firmware.restart_planned
+            and isinstance(err, HearthConnectionError | HearthServerError)
+            and not isinstance(err, HearthCertificateError)
+        )
+
+    def _hold_for_restart(self) -> HearthData:
+        """Keep the last data, quietly, while a hub restarts after an install."""
+        self._plan_next_poll(self.scan_interval.total_seconds())
+        LOGGER.debug("A hub of %s restarts to install firmware", self.name)
+        return self.data
 
     async def _async_fetch(self, cost: int) -> dict[str, HubState]:
         """Read every hub, counted against the budget; the store notes events meanwhile."""
@@ -196,8 +236,16 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
     @callback
     def _async_refresh_finished(self) -> None:
         """Tell the poll listeners, also after a 304 that wakes no entity."""
+        self.firmware.poll_done(self.last_update_success)
         for listener in self.poll_listeners:
             listener()
+
+    @callback
+    def _request_poll(self) -> None:
+        """Poll soon: a hub that was expected to restart is overdue."""
+        self.config_entry.async_create_task(
+            self.hass, self.async_request_refresh(), "hearth_firmware_overdue"
+        )
 
     def _succeeded(self, now: datetime) -> None:
         self.backoff.reset()
@@ -296,6 +344,7 @@ class HearthCoordinator(DataUpdateCoordinator[HearthData]):
     async def async_shutdown(self) -> None:
         """Stop the health checks and close the event stream too."""
         self._cancel_probe()
+        self.firmware.async_shutdown()
         if self.stream is not None:
             self.stream.async_stop()
         await super().async_shutdown()

@@ -40,6 +40,7 @@ async def async_get_config_entry_diagnostics(
         "polling": None,
         "event_stream": None,
         "hubs": None,
+        "firmware": None,
     }
     # Set once the first refresh succeeded; removed again when unloaded.
     coordinator: HearthCoordinator | None = getattr(entry, "runtime_data", None)
@@ -67,6 +68,12 @@ async def async_get_config_entry_diagnostics(
             "last_close_reason": _redact_host(entry, status.last_close_reason),
             "consecutive_failures": stream.backoff.failures,
         }
+    watch = coordinator.firmware
+    diagnostics["firmware"] = {
+        "may_install": watch.may_install,
+        "hubs": {hub_id: doc.to_dict() for hub_id, doc in watch.firmware.items()},
+        "installing": sorted(watch.installs),
+    }
     diagnostics["hubs"] = async_redact_data(
         {
             hub_id: coordinator.data.hub_state(hub_id).to_dict()

@@ -13,6 +13,7 @@ from homeassistant.const import CONF_API_KEY, CONF_HOST
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .api import (
+    FirmwareFailure,
     HearthAuthenticationError,
     HearthCertificateError,
     HearthConnectionError,
@@ -34,6 +35,14 @@ from .source import HubMismatchError
 
 #: The hub's error code for a command to a device that is offline.
 DEVICE_OFFLINE = "device_offline"
+#: The hub's codes for an install it refuses (409), each with its own message.
+INSTALL_REFUSALS = frozenset(
+    {"up_to_date", "install_in_progress", "version_unavailable"}
+)
+#: The codes of a failed install that have their own message; others read alike.
+INSTALL_FAILURES = frozenset(
+    {"download_failed", "verification_failed", "install_failed"}
+)
 
 
 def error_key(err: HearthError) -> str:
@@ -86,6 +95,29 @@ def command_error(err: HearthError) -> HomeAssistantError:
     if isinstance(err, HearthNotFoundError):
         return translated("command_rejected", error=str(err))
     return translated(error_key(err), error=str(err))
+
+
+def install_error(err: HearthError, version: str | None) -> HomeAssistantError:
+    """Map a refused request to install firmware ``version`` to the action's error."""
+    if isinstance(err, HearthRequestError) and err.code in INSTALL_REFUSALS:
+        return translated(f"firmware_{err.code}", version=version or "?")
+    return command_error(err)
+
+
+def install_failed(
+    failure: FirmwareFailure | None, version: str, installed: str
+) -> HomeAssistantError:
+    """Return the error of an install the hub reported failed; it runs ``installed``."""
+    if failure is not None and failure.code in INSTALL_FAILURES:
+        return translated(
+            f"firmware_{failure.code}", version=version, installed=installed
+        )
+    return translated(
+        "firmware_failed",
+        version=version,
+        installed=installed,
+        error=failure.message if failure else "?",
+    )
 
 
 def connection_error(err: HearthError, certificate_mode: str) -> tuple[str, str]:

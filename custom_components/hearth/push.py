@@ -2,11 +2,14 @@
 
 :class:`PushHandler` hears the entry's :class:`~.stream.EventStream`. Each
 event goes into the device store, which wakes only the changed device's
-entities (a button press, only its event entities); a device added or removed updates the entities and the registry;
-what only a full read can settle asks the coordinator for one. It also keeps
+entities (a button press, only its event entities); a device added or
+removed updates the entities and the registry; firmware events go to the
+firmware watch; what only a full read can settle asks the coordinator for
+one. It also keeps
 the log to one line per outage: a lost stream is reported only once a poll
 has shown the hub still answers (otherwise the failed poll says it all), and
-its return only if its loss was reported.
+its return only if its loss was reported; the planned restart of a hub that
+installs firmware is no outage.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from homeassistant.core import callback
 from .api import Event, EventType, HearthCertificateError, HearthError
 from .const import LOGGER
 from .coordinator import HearthCoordinator
+from .firmware import FIRMWARE_EVENTS
 from .store import Change
 
 
@@ -34,18 +38,29 @@ class PushHandler:
         return self._coordinator.config_entry.title
 
     async def async_stream_opened(self) -> None:
-        """Switch polling to the safety pace and read the full state once."""
+        """Switch polling to the safety pace and read the full state once.
+
+        The hubs' firmware is read then too: the stream cannot replay its
+        firmware events either.
+        """
         self._lost_reason = None
         if self._reported:
             self._reported = False
             LOGGER.info("The event stream of %s is back", self._title)
-        self._coordinator.async_set_push(True)
-        await self._coordinator.async_refresh()
+        coordinator = self._coordinator
+        coordinator.firmware.stream_opened()
+        coordinator.async_set_push(True)
+        await coordinator.async_refresh()
+        if coordinator.last_update_success:
+            await coordinator.firmware.async_read()
 
     @callback
     def stream_event(self, hub_id: str, event: Event) -> None:
         """Apply one event, with no request."""
         coordinator = self._coordinator
+        if event.type in FIRMWARE_EVENTS:
+            coordinator.firmware.apply_event(hub_id, event)
+            return
         change = coordinator.store.apply_event(hub_id, event)
         if change is Change.DEVICES:
             if event.type == EventType.DEVICE_REMOVED and event.device_id is not None:
@@ -54,6 +69,7 @@ class PushHandler:
             coordinator.async_update_listeners()
         elif change is Change.HUB and event.hub is not None:
             coordinator.registrar.register_hub(event.hub)
+            coordinator.firmware.hub_changed(hub_id)
         elif change is Change.RESYNC:
             coordinator.config_entry.async_create_task(
                 coordinator.hass, coordinator.async_request_refresh(), "hearth_resync"
@@ -68,6 +84,7 @@ class PushHandler:
     @callback
     def stream_closed(self, reason: HearthError | None, *, lost: bool) -> None:
         """Poll while the stream is down; report it if polls still work."""
+        self._coordinator.firmware.stream_closed()
         self._coordinator.async_set_push(False)
         if lost and self._lost_reason is None:
             self._lost_reason = str(reason) if reason else "closed by the server"
@@ -83,13 +100,18 @@ class PushHandler:
 
     @callback
     def poll_done(self) -> None:
-        """After a poll: report a lost stream once the hub answered one."""
+        """After a poll: report a lost stream once the hub answered one.
+
+        A hub that restarts to run new firmware drops the stream on purpose:
+        that is not reported while the restart is still expected.
+        """
         coordinator = self._coordinator
         if (
             self._lost_reason is not None
             and not self._reported
             and not coordinator.push_connected
             and coordinator.last_update_success
+            and not coordinator.firmware.restart_planned
         ):
             self._reported = True
             LOGGER.warning(

@@ -10,6 +10,7 @@ from .api import (
     Device,
     DeviceCommand,
     Event,
+    Firmware,
     HearthError,
     HearthHubClient,
     HearthUnsupportedVersionError,
@@ -53,6 +54,18 @@ class HearthSource(Protocol):
 
     def async_events(self, on_open: OnOpen) -> AsyncIterator[tuple[str, Event]]:
         """Yield (hub id, event) until the stream ends; await ``on_open`` first."""
+
+    @property
+    def may_write(self) -> bool | None:
+        """Return whether the credential may change things; None if unknown until tried."""
+
+    async def async_get_firmware(self, hub_id: str) -> Firmware:
+        """Return a hub's firmware; HearthNotFoundError before API 1.3."""
+
+    async def async_install_firmware(
+        self, hub_id: str, version: str | None
+    ) -> Firmware:
+        """Start installing a hub's latest firmware; return at once."""
 
 
 class LocalHubSource:
@@ -106,3 +119,18 @@ class LocalHubSource:
         """Yield the events of the hub's ``/events`` stream, with its id."""
         async for event in self.client.async_events(on_open):
             yield self.seen_hub_id, event
+
+    @property
+    def may_write(self) -> bool | None:
+        """Return None: nothing tells a read-only API key before the hub refuses a write."""
+        return None
+
+    async def async_get_firmware(self, hub_id: str) -> Firmware:
+        """Return the hub's firmware."""
+        return await self.client.async_get_firmware()
+
+    async def async_install_firmware(
+        self, hub_id: str, version: str | None
+    ) -> Firmware:
+        """Start installing the hub's latest firmware."""
+        return await self.client.async_install_firmware(version)

@@ -101,10 +101,20 @@ def ours(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
 
 
 def warnings_and_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """Return every WARNING or worse of any logger, but the custom-integration notice."""
+    """Return Home Assistant's WARNING or worse lines, of any of its loggers.
+
+    The notice about custom integrations is left out, and so is the
+    emulator's own log (it serves in the same process, but is not Home
+    Assistant's: a real hub's log is on the hub), and asyncio's reports of a
+    slow step in debug mode, which say how busy the test machine is.
+    """
     return [
         f"{record.name}: {record.getMessage()}"
         for record in caplog.records
         if record.levelno >= logging.WARNING
+        and not record.name.startswith("emulator")
         and not record.getMessage().startswith("We found a custom integration")
+        and not (
+            record.name == "asyncio" and record.getMessage().startswith("Executing")
+        )
     ]
