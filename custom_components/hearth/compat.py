@@ -71,7 +71,8 @@ def parent_device_info(
 ) -> DeviceInfo:
     """Return the device info that links a device to its hub's device."""
     if not _ENTRY_SCOPED_DEVICES:
-        return DeviceInfo(via_device=(DOMAIN, hub_id))
+        # No longer a key of DeviceInfo from 2026.8.
+        return cast("DeviceInfo", {"via_device": (DOMAIN, hub_id)})
     hub = device_by_identifier(registry, (DOMAIN, hub_id), entry_id)
     if hub is None:
         return DeviceInfo()

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import cast
 
-from homeassistant import data_entry_flow
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.core import HomeAssistant
 import voluptuous as vol
 
 from .const import CONF_FINGERPRINT
+
+try:
+    from homeassistant.components.repairs import (  # type: ignore[attr-defined,unused-ignore]
+        RepairsFlowResult,
+    )
+except ImportError:  # Releases that type repair flows with the generic result.
+    from homeassistant.data_entry_flow import (  # type: ignore[assignment,unused-ignore]
+        FlowResult as RepairsFlowResult,
+    )
 
 
 class CertificateChangedRepairFlow(RepairsFlow):
@@ -22,13 +30,13 @@ class CertificateChangedRepairFlow(RepairsFlow):
 
     async def async_step_init(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Start with the confirmation."""
         return await self.async_step_confirm()
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Show the new fingerprint; on confirmation pin it and reload."""
         entry = self.hass.config_entries.async_get_entry(self._entry_id)
         if entry is None:
