@@ -1,5 +1,8 @@
 """Benchmark of the event stream: latency, CPU per event, event rate, requests.
 
+Also the latency of a button press: asked for at the emulator until the
+button's event entity fires in Home Assistant.
+
 Run with ``scripts/bench`` (or ``pytest bench/bench_push.py -s``). It reports
 figures and asserts only what must hold on any machine: events arrive with
 no GET, and while the stream is healthy polling is the safety poll.
@@ -23,7 +26,9 @@ from typing import Any
 import urllib.request
 
 import aiohttp
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event as HassEvent, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -40,6 +45,8 @@ from .bench_integration import API_KEY, bench_entry, emulator_process
 
 #: Single-device changes per hub size, for latency and CPU.
 CHANGES = 200
+#: Button presses per hub size, for the press → event latency.
+PRESSES = 100
 #: Event rates tried for the sustained-rate figure (events per second).
 RATES = (250, 500, 1000, 2000, 4000, 8000)
 RATE_SECONDS = 4.0
@@ -217,6 +224,58 @@ async def _bursts(
     return _paired(sent, applied)
 
 
+async def _presses(
+    hass: HomeAssistant, coordinator: HearthCoordinator, admin: Admin
+) -> list[float]:
+    """Add a remote to the hub, press it PRESSES times; return latencies (ms).
+
+    A press is timed from just before the admin call until Home Assistant
+    writes the event entity's new state (what an automation triggers on).
+    """
+    hub_id = next(iter(coordinator.data.hubs))
+    remote = admin.call(
+        "POST",
+        "/devices",
+        {
+            "kind": "button",
+            "name": "Bench Remote",
+            "capabilities": {"buttons": [{"id": "on", "name": "On"}]},
+        },
+    )
+    unique_id = f"{hub_id}_{remote['id']}_button_on"
+    registry = er.async_get(hass)
+    deadline = time.perf_counter() + 30
+    while (
+        entity_id := registry.async_get_entity_id("event", "hearth", unique_id)
+    ) is None:
+        assert time.perf_counter() < deadline, (
+            "the remote's event entity did not appear"
+        )
+        await _in_thread(hass, partial(time.sleep, 0.01))
+    fired: list[float] = []
+
+    @callback
+    def _state_changed(event: HassEvent[Any]) -> None:
+        if event.data["entity_id"] == entity_id and event.data["old_state"]:
+            fired.append(time.perf_counter())
+
+    remove = hass.bus.async_listen(EVENT_STATE_CHANGED, _state_changed)
+    sent: list[float] = []
+
+    def _press_all() -> None:
+        for step in range(PRESSES):
+            sent.append(time.perf_counter())
+            admin.call("POST", f"/devices/{remote['id']}/press", {"button_id": "on"})
+            while len(fired) <= step:
+                time.sleep(0.0005)
+            time.sleep(0.005)
+
+    await _in_thread(hass, _press_all)
+    remove()
+    admin.call("DELETE", f"/devices/{remote['id']}")
+    return _paired(sent, fired)
+
+
 def _paired(sent: list[float], applied: list[float]) -> list[float]:
     """Return, per change sent, the ms until the first application after it.
 
@@ -252,6 +311,7 @@ async def test_benchmark_push(hass: HomeAssistant) -> None:
             latencies, cpu_event, cpu_apply = await _single_changes(
                 hass, coordinator, admin
             )
+            presses = await _presses(hass, coordinator, admin)
             after = admin.call("GET", "/stats")
             assert isinstance(before, dict)
             assert isinstance(after, dict)
@@ -263,6 +323,11 @@ async def test_benchmark_push(hass: HomeAssistant) -> None:
                     f"{size} devices: change → HA state",
                     f"p50 {statistics.median(latencies):.2f} ms, "
                     f"p99 {_quantile(latencies, 0.99):.2f} ms ({len(latencies)} changes)",
+                ),
+                (
+                    f"{size} devices: button press → event entity fires",
+                    f"p50 {statistics.median(presses):.2f} ms, "
+                    f"p99 {_quantile(presses, 0.99):.2f} ms ({len(presses)} presses)",
                 ),
                 (
                     f"{size} devices: main-thread CPU per event",
