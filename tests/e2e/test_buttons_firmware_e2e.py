@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import EmulatorProcess, HassProcess, wait_for
+from tests.harness.processes import EmulatorProcess, HassProcess, wait_for
+
 from .flows import add_hub
 
 pytestmark = [
