@@ -3,9 +3,9 @@
 The steps in test_browser.py are the same on every release: they look for
 the same things and assert the same things. Where a release's frontend shows
 a thing another way (another route after login, another sidebar, a dialog's
-title drawn differently, another label, another ARIA role), the way is
-written here, once per release, and nowhere else. A release without a row
-here is skipped: its frontend has not been walked.
+title drawn differently, another label, another ARIA role, a logbook that
+says less), the way is written here, once per release, and nowhere else. A
+release without a row here is skipped: its frontend has not been walked.
 
 Fields that find an element are Playwright selectors: CSS (which pierces
 the frontend's shadow roots, so it names an element wherever it is
@@ -53,6 +53,11 @@ class Frontend:
     #: The ARIA roles of the more-info dialog's effect control and of its choices.
     effect_control: Literal["combobox", "button"]
     effect_choice: Literal["option", "menuitem"]
+    #: The messages of the logbook in an entity's more-info dialog, newest first...
+    logbook_message: str
+    #: ... and what one says of a button press, ``{event_type}`` filled in
+    #: with the press's translated event type.
+    logbook_press: str
 
     def flow_title_in(self, dialog: Locator, title: str) -> Locator:
         """Return a flow dialog's title, if it is ``title``."""
@@ -61,6 +66,10 @@ class Frontend:
     def created_device_in(self, dialog: Locator, name: str) -> Locator:
         """Return the device ``name`` as the dialog of a created entry lists it."""
         return dialog.locator(self.created_device.format(name=name))
+
+    def logbook_says(self, event_type: str) -> str:
+        """Return what the logbook says of a press whose event type reads ``event_type``."""
+        return self.logbook_press.format(event_type=event_type)
 
 
 #: Keyed by Home Assistant release (year.month), each pinning its frontend.
@@ -79,6 +88,9 @@ FRONTENDS: dict[str, Frontend] = {
         more_info_title="#title",
         effect_control="combobox",
         effect_choice="option",
+        logbook_message="ha-logbook-renderer .entry .message",
+        # This logbook says only that an event happened, not which.
+        logbook_press="detected an event",
     ),
     # The overview is the new "home" dashboard; its Devices view shows the
     # devices without an area (all of the emulator's) with a row per entity.
@@ -98,6 +110,8 @@ FRONTENDS: dict[str, Frontend] = {
         more_info_title='[slot="headerTitle"] .main',
         effect_control="button",
         effect_choice="menuitem",
+        logbook_message="ha-logbook-entry .primary-text",
+        logbook_press="{event_type}",
     ),
 }
 
