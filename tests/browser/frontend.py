@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from homeassistant.const import __version__ as ha_version
-from playwright.sync_api import Locator
+from playwright.sync_api import Locator, Page
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +58,9 @@ class Frontend:
     #: ... and what one says of a button press, ``{event_type}`` filled in
     #: with the press's translated event type.
     logbook_press: str
+    #: How Settings > Updates names an update: ``{entity}`` is its entity's
+    #: name (with its device's), ``{device}`` its device's.
+    update_listed: str
 
     def flow_title_in(self, dialog: Locator, title: str) -> Locator:
         """Return a flow dialog's title, if it is ``title``."""
@@ -70,6 +73,12 @@ class Frontend:
     def logbook_says(self, event_type: str) -> str:
         """Return what the logbook says of a press whose event type reads ``event_type``."""
         return self.logbook_press.format(event_type=event_type)
+
+    def update_in(self, page: Page, entity: str, device: str) -> Locator:
+        """Return the update of entity ``entity`` on device ``device`` in Settings > Updates."""
+        return page.get_by_text(
+            self.update_listed.format(entity=entity, device=device), exact=True
+        )
 
 
 #: Keyed by Home Assistant release (year.month), each pinning its frontend.
@@ -91,6 +100,7 @@ FRONTENDS: dict[str, Frontend] = {
         logbook_message="ha-logbook-renderer .entry .message",
         # This logbook says only that an event happened, not which.
         logbook_press="detected an event",
+        update_listed="{entity}",
     ),
     # The overview is the new "home" dashboard; its Devices view shows the
     # devices without an area (all of the emulator's) with a row per entity.
@@ -112,6 +122,7 @@ FRONTENDS: dict[str, Frontend] = {
         effect_choice="menuitem",
         logbook_message="ha-logbook-entry .primary-text",
         logbook_press="{event_type}",
+        update_listed="{device}",
     ),
 }
 

@@ -5,10 +5,10 @@ the tests run in order, each building on the one before: log in, see the
 discovered hub, add the hub by hand (a wrong key first), open its device page,
 work a light from its more-info dialog, change the options, flip a switch on
 the emulator's hub page and see Home Assistant follow, see a remote's presses
-in its button's history, and re-authenticate after the key is revoked. Every
-step asserts what the page shows, and what the emulator then holds.
-``HEARTH_SCREENSHOTS=1`` also writes the screenshots of docs/images/ (see the
-README).
+in its button's history, install the hub's firmware from its update dialog,
+and re-authenticate after the key is revoked. Every step asserts what the page
+shows, and what the emulator then holds. ``HEARTH_SCREENSHOTS=1`` also writes
+the screenshots of docs/images/ (see the README).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 import pytest
 
 from tests.harness.processes import (
@@ -62,6 +62,12 @@ PRESSES = (
     ("double", "multi_press_end"),
     ("long", "long_press_start"),
 )
+#: The hub's firmware update entity.
+FIRMWARE = "update.hearth_hub_firmware"
+#: The emulator's install steps and restart, quick (by default they take 10 s).
+QUICK_INSTALL = {"step_seconds": 0.2, "restart_seconds": 2}
+#: How long an install from the dialog may take to show the new version.
+INSTALL_TIMEOUT_MS = 60_000
 TRANSLATIONS = ROOT / "custom_components" / "hearth" / "translations"
 
 
@@ -119,6 +125,13 @@ def _press(
         timeout=FOLLOW_TIMEOUT,
     )
     assert state["attributes"]["event_type"] == event_type
+
+
+def _version(dialog: Locator, row: str) -> Locator:
+    """Return the version on a row of an update's dialog ("Installed version", ...)."""
+    return (
+        dialog.locator("more-info-update .row").filter(has_text=row).locator(".value")
+    )
 
 
 def test_log_in(
@@ -428,6 +441,76 @@ def test_button_history(
         dialog.get_by_role("button", name="Close").click()
 
     ui(step)
+
+
+def test_firmware_update(
+    ui: BrowserThread,
+    hass_process: HassProcess,
+    emulator_process: EmulatorProcess,
+    frontend: Frontend,
+) -> None:
+    """The firmware's dialog shows both versions and the notes; Update installs quietly.
+
+    The dialog is opened from Settings > Updates. The emulator's install is
+    made quick; once the dialog shows the new version installed, the hub runs
+    it, its event stream is back, and Home Assistant has logged no warning or
+    error since the click.
+    """
+    firmware = emulator_process.admin_json("GET", "/admin/firmware")["firmware"]
+    installed, latest = firmware["installed"], firmware["latest"]
+    assert installed != latest
+    # Markdown: a heading and a list, which the dialog shows without the marks.
+    notes = [
+        line.lstrip("#-* ")
+        for line in firmware["release_notes"].splitlines()
+        if line.strip()
+    ]
+    emulator_process.admin_json("PATCH", "/admin/firmware", QUICK_INSTALL)
+    entity = hass_process.state(FIRMWARE)["attributes"]["friendly_name"]
+    device = emulator_process.admin_json("GET", "/admin")["hub"]["name"]
+
+    def open_dialog(page: Page) -> None:
+        _goto(page, hass_process, "/config/updates")
+        frontend.update_in(page, entity, device).click()
+        dialog = page.locator("ha-more-info-dialog")
+        expect(_version(dialog, "Installed version")).to_have_text(installed)
+        expect(_version(dialog, "Latest version")).to_have_text(latest)
+        release_notes = dialog.locator("more-info-update ha-markdown")
+        for line in notes:
+            expect(release_notes.get_by_text(line, exact=True)).to_be_visible()
+        screenshot(page, "update-dialog")
+
+    ui(open_dialog)
+    log_start = hass_process.log_size()
+
+    def install(page: Page) -> None:
+        dialog = page.locator("ha-more-info-dialog")
+        update = dialog.get_by_role("button", name="Update", exact=True)
+        update.click()
+        expect(_version(dialog, "Installed version")).to_have_text(
+            latest, timeout=INSTALL_TIMEOUT_MS
+        )
+        expect(_version(dialog, "Latest version")).to_have_text(latest)
+        expect(update).to_be_disabled()
+        dialog.get_by_role("button", name="Close").click()
+
+    ui(install)
+    state = hass_process.state(FIRMWARE)
+    assert state["state"] == "off"
+    assert state["attributes"]["installed_version"] == latest
+    assert state["attributes"]["in_progress"] is False
+    assert emulator_process.admin_json("GET", "/admin")["hub"]["firmware"] == latest
+    wait_for(
+        lambda: emulator_process.admin_json("GET", "/admin")["event_streams"] == 1,
+        "the event stream to reopen",
+        timeout=FOLLOW_TIMEOUT,
+    )
+    loud = [
+        f"{record['level']} {record['logger']}: {record['message']}"
+        for record in hass_process.log_records(log_start)
+        if record["level"] in {"WARNING", "ERROR", "CRITICAL"}
+    ]
+    assert loud == []
 
 
 def test_reauth(
