@@ -61,6 +61,11 @@ class Frontend:
     #: How Settings > Updates names an update: ``{entity}`` is its entity's
     #: name (with its device's), ``{device}`` its device's.
     update_listed: str
+    #: A confirmation dialog's button that says yes ("Do you want to set up
+    #: Hearth?"), and a flow dialog's close button: found by where they are,
+    #: since their labels follow the user's language.
+    confirm_button: str
+    flow_close: str
 
     def flow_title_in(self, dialog: Locator, title: str) -> Locator:
         """Return a flow dialog's title, if it is ``title``."""
@@ -101,6 +106,8 @@ FRONTENDS: dict[str, Frontend] = {
         # This logbook says only that an event happened, not which.
         logbook_press="detected an event",
         update_listed="{entity}",
+        confirm_button="dialog-box ha-button[dialoginitialfocus]",
+        flow_close='ha-icon-button[dialogaction="close"]',
     ),
     # The overview is the new "home" dashboard; its Devices view shows the
     # devices without an area (all of the emulator's) with a row per entity.
@@ -123,6 +130,8 @@ FRONTENDS: dict[str, Frontend] = {
         logbook_message="ha-logbook-entry .primary-text",
         logbook_press="{event_type}",
         update_listed="{device}",
+        confirm_button='dialog-box ha-button[slot="primaryAction"]',
+        flow_close='ha-icon-button[slot="headerNavigationIcon"]',
     ),
 }
 
