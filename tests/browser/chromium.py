@@ -102,12 +102,16 @@ NETNS_SETUP = [
 ]
 
 
-#: configuration.yaml: the end-to-end one plus the frontend (and zeroconf in
-#: the private network only: elsewhere it would browse the machine's network).
+#: configuration.yaml: the end-to-end one plus the frontend, and history and
+#: logbook (with the recorder they need) as in scripts/develop, so that an
+#: entity's dialog shows its history; zeroconf in the private network only:
+#: elsewhere it would browse the machine's network.
 CONFIGURATION = """\
 # Written by tests/browser/conftest.py.
 frontend:
 config:
+history:
+logbook:
 {discovery}automation: !include automations.yaml
 logger:
   default: warning

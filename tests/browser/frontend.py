@@ -3,9 +3,9 @@
 The steps in test_browser.py are the same on every release: they look for
 the same things and assert the same things. Where a release's frontend shows
 a thing another way (another route after login, another sidebar, a dialog's
-title drawn differently, another label, another ARIA role), the way is
-written here, once per release, and nowhere else. A release without a row
-here is skipped: its frontend has not been walked.
+title drawn differently, another label, another ARIA role, a logbook that
+says less), the way is written here, once per release, and nowhere else. A
+release without a row here is skipped: its frontend has not been walked.
 
 Fields that find an element are Playwright selectors: CSS (which pierces
 the frontend's shadow roots, so it names an element wherever it is
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from homeassistant.const import __version__ as ha_version
-from playwright.sync_api import Locator
+from playwright.sync_api import Locator, Page
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +53,19 @@ class Frontend:
     #: The ARIA roles of the more-info dialog's effect control and of its choices.
     effect_control: Literal["combobox", "button"]
     effect_choice: Literal["option", "menuitem"]
+    #: The messages of the logbook in an entity's more-info dialog, newest first...
+    logbook_message: str
+    #: ... and what one says of a button press, ``{event_type}`` filled in
+    #: with the press's translated event type.
+    logbook_press: str
+    #: How Settings > Updates names an update: ``{entity}`` is its entity's
+    #: name (with its device's), ``{device}`` its device's.
+    update_listed: str
+    #: A confirmation dialog's button that says yes ("Do you want to set up
+    #: Hearth?"), and a flow dialog's close button: found by where they are,
+    #: since their labels follow the user's language.
+    confirm_button: str
+    flow_close: str
 
     def flow_title_in(self, dialog: Locator, title: str) -> Locator:
         """Return a flow dialog's title, if it is ``title``."""
@@ -61,6 +74,16 @@ class Frontend:
     def created_device_in(self, dialog: Locator, name: str) -> Locator:
         """Return the device ``name`` as the dialog of a created entry lists it."""
         return dialog.locator(self.created_device.format(name=name))
+
+    def logbook_says(self, event_type: str) -> str:
+        """Return what the logbook says of a press whose event type reads ``event_type``."""
+        return self.logbook_press.format(event_type=event_type)
+
+    def update_in(self, page: Page, entity: str, device: str) -> Locator:
+        """Return the update of entity ``entity`` on device ``device`` in Settings > Updates."""
+        return page.get_by_text(
+            self.update_listed.format(entity=entity, device=device), exact=True
+        )
 
 
 #: Keyed by Home Assistant release (year.month), each pinning its frontend.
@@ -79,6 +102,12 @@ FRONTENDS: dict[str, Frontend] = {
         more_info_title="#title",
         effect_control="combobox",
         effect_choice="option",
+        logbook_message="ha-logbook-renderer .entry .message",
+        # This logbook says only that an event happened, not which.
+        logbook_press="detected an event",
+        update_listed="{entity}",
+        confirm_button="dialog-box ha-button[dialoginitialfocus]",
+        flow_close='ha-icon-button[dialogaction="close"]',
     ),
     # The overview is the new "home" dashboard; its Devices view shows the
     # devices without an area (all of the emulator's) with a row per entity.
@@ -98,6 +127,11 @@ FRONTENDS: dict[str, Frontend] = {
         more_info_title='[slot="headerTitle"] .main',
         effect_control="button",
         effect_choice="menuitem",
+        logbook_message="ha-logbook-entry .primary-text",
+        logbook_press="{event_type}",
+        update_listed="{device}",
+        confirm_button='dialog-box ha-button[slot="primaryAction"]',
+        flow_close='ha-icon-button[slot="headerNavigationIcon"]',
     ),
 }
 
