@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator
 from ipaddress import ip_address
 import logging
 from pathlib import Path
@@ -81,11 +81,11 @@ from tests.integration.streaming import (
     FrozenClock,
     UpperJitter,
     Watch,
-    changed_to,
     cloud_entity,
     device_wakes,
     fan_outs,
     flip_switch,
+    next_state,
     ours,
     porch_switch_on_at_the_hub,
     setup_streaming,
@@ -119,14 +119,6 @@ async def unload_before_the_emulator_stops(
 
 
 @pytest.fixture
-def watch() -> Generator[Watch]:
-    """Count stream opens, ends and polls."""
-    spy = Watch()
-    with spy.patched():
-        yield spy
-
-
-@pytest.fixture
 def frozen_clock(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -135,17 +127,6 @@ def frozen_clock(
 ) -> FrozenClock:
     """Return the clock of the test's Home Assistant and emulator."""
     return FrozenClock(hass, freezer, emulator, session)
-
-
-@pytest.fixture
-async def coordinator(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    watch: Watch,
-    restrict_platforms: None,
-) -> HearthCoordinator:
-    """Set up the emulator's entry; return its coordinator once streaming."""
-    return await setup_streaming(hass, watch, mock_config_entry)
 
 
 # Events
@@ -171,7 +152,7 @@ async def test_event_updates_only_its_device_without_a_request(
 
     # Readings move the same way: one sensor, one write.
     written.clear()
-    warm = await changed_to(hass, TEMPERATURE, lambda state: state == "30.5")
+    warm = await next_state(hass, TEMPERATURE, lambda state: state.state == "30.5")
     emulator.set_state("sensor-1", temperature=30.5)
     await warm()
     await hass.async_block_till_done()
@@ -185,11 +166,11 @@ async def test_offline_event_makes_only_that_device_unavailable(
     emulator: Emulator,
 ) -> None:
     """A device the hub reports offline is unavailable at once; the rest stays."""
-    gone = await changed_to(hass, LIGHT, lambda state: state == STATE_UNAVAILABLE)
+    gone = await next_state(hass, LIGHT, lambda state: state.state == STATE_UNAVAILABLE)
     emulator.set_online("light-1", False)
     await gone()
     assert state_of(hass, SWITCH) == STATE_OFF
-    back = await changed_to(hass, LIGHT, lambda state: state == STATE_OFF)
+    back = await next_state(hass, LIGHT, lambda state: state.state == STATE_OFF)
     emulator.set_online("light-1", True)
     await back()
 
@@ -203,7 +184,9 @@ async def test_devices_and_hub_follow_their_events(
 ) -> None:
     """Added and removed devices and a renamed hub need no poll either."""
     emulator.reset_stats()
-    added = await changed_to(hass, "switch.attic_fan", lambda state: state == STATE_ON)
+    added = await next_state(
+        hass, "switch.attic_fan", lambda state: state.state == STATE_ON
+    )
     emulator.add_device(
         {"id": "switch-9", "kind": "switch", "name": "Attic Fan", "state": {"on": True}}
     )
@@ -394,7 +377,7 @@ async def test_resync_after_a_hub_restart_shows_its_state(
         entry = hub_entry(first)
         coordinator = await setup_streaming(hass, watch, entry)
         coordinator.stream.backoff.random = UpperJitter()  # type: ignore[assignment]
-        on = await changed_to(hass, SWITCH, lambda state: state == STATE_ON)
+        on = await next_state(hass, SWITCH, lambda state: state.state == STATE_ON)
         first.set_state("switch-1", on=True)
         await on()
     finally:
@@ -769,7 +752,7 @@ async def test_outage_logs_one_line_each_way_and_the_hub_is_back_in_seconds(
         await hass.async_block_till_done()
     assert state_of(hass, SWITCH) == STATE_UNAVAILABLE
     assert not coordinator.push_connected
-    went = ours(caplog, logging.WARNING) + ours(caplog, logging.ERROR)
+    went = ours(caplog, logging.WARNING, logging.ERROR)
     assert len(went) == 1, went
     assert "Cannot reach" in went[0]
 
@@ -783,7 +766,7 @@ async def test_outage_logs_one_line_each_way_and_the_hub_is_back_in_seconds(
             await clock.tick(1)
         await asyncio.wait_for(watch.wait("opened", opened + 1), 30)
         assert state_of(hass, SWITCH) != STATE_UNAVAILABLE
-        assert len(ours(caplog, logging.WARNING) + ours(caplog, logging.ERROR)) == 1
+        assert len(ours(caplog, logging.WARNING, logging.ERROR)) == 1
         assert ours(caplog, logging.INFO) == ["Fetching Hearth Hub data recovered"]
         assert await hass.config_entries.async_unload(entry.entry_id)
     finally:
