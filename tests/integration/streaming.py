@@ -234,17 +234,12 @@ async def stop_hub(
 ) -> None:
     """Stop the emulator while Home Assistant still holds connections to it.
 
-    The hub stops answering first (as a hub losing power would) and the
-    stream ends, its immediate reopening dropped, so that no connection is
-    being accepted while the server closes (asyncio fails on one accepted by
-    a server that is closing). Stopping waits up to two seconds of the loop
-    clock for open connections, so the clock moves on a second at a time
-    until it is done.
+    The hub stops listening, then closes the stream, as a hub losing power
+    would: the stream ends and its immediate reopening is refused. Stopping
+    waits up to two seconds of the loop clock for open connections, so the
+    clock moves on a second at a time until it is done.
     """
     closed = watch.counts["closed"]
-    emulator.add_fault("drop", path="/api/")
-    emulator._hub_server.streams.force_close()
-    await watch.wait("closed", closed + 2)
     stopping = hass.async_create_background_task(emulator.stop(), "stop the hub")
     for _ in range(5):
         for _ in range(100):
@@ -254,6 +249,7 @@ async def stop_hub(
         freezer.tick(1)
         async_fire_time_changed_exact(hass)
     await stopping
+    await watch.wait("closed", closed + 2)
 
 
 def ours(caplog: pytest.LogCaptureFixture, *levels: int) -> list[str]:
