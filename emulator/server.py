@@ -81,6 +81,13 @@ def wall_clock() -> float:
     return time.time()
 
 
+async def _stop_listening(runner: web.AppRunner | None) -> None:
+    """Stop accepting connections on ``runner``'s sites; open ones stay."""
+    if runner is not None:
+        for site in list(runner.sites):
+            await site.stop()
+
+
 class Emulator:
     """A Hearth hub (HTTPS, ``/api/v1``) and the Hearth Cloud (HTTP, ``/v1``).
 
@@ -275,7 +282,13 @@ class Emulator:
         return runner, int(runner.addresses[0][1])
 
     async def stop(self) -> None:
-        """Stop serving; hanging requests are released and dropped."""
+        """Stop serving; hanging requests are released and dropped.
+
+        Both servers stop accepting connections, and requests on idle ones,
+        before the event streams close, as a hub that loses power would: a
+        client that reconnects at once is refused, not let in while the
+        servers shut down.
+        """
         if self._stopping is not None:
             self._stopping.set()
         if self._unsubscribe_hub is not None:
@@ -286,6 +299,11 @@ class Emulator:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for runner in (self._hub_runner, self._cloud_runner):
+            await _stop_listening(runner)
+            if runner is not None and runner.server is not None:
+                # Idle keep-alive connections close too: no request gets in.
+                runner.server.pre_shutdown()
         if self._advertiser is not None:
             await self._advertiser.stop()
             self._advertiser = None
@@ -334,8 +352,7 @@ class Emulator:
         runner = self._hub_runner
         if home is not self.home or runner is None:
             return
-        for site in list(runner.sites):
-            await site.stop()
+        await _stop_listening(runner)
         await self._hub_server.streams.close(
             WSCloseCode.SERVICE_RESTART, RESTART_REASON
         )

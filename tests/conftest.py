@@ -9,6 +9,7 @@ from aiohttp import ClientSession
 import pytest
 
 from emulator import Emulator
+from emulator.tls import generate_certificate
 from tests.harness.deprecations import DeprecationReports
 from tests.harness.emulators import READ_ONLY_KEY, REDIRECT_URI, make_emulator
 
@@ -17,6 +18,21 @@ from tests.harness.emulators import READ_ONLY_KEY, REDIRECT_URI, make_emulator
 # instead, which the in-process emulator's requests would put in tests that
 # require a clean log. The emulator's own request statistics stay.
 logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Sign one certificate before any test can freeze time.
+
+    cryptography (50, with Home Assistant 2026.10; not 44) looks up
+    ``datetime.datetime`` once, when it first signs, and from then on takes
+    only instances of that class. Looked up under freezegun, that is
+    freezegun's class, and every later real datetime is refused ("'datetime'
+    object is not an instance of 'HAFakeDatetime'"): one test that signs the
+    session's first certificate with time frozen breaks every emulator that
+    starts after it with time running. Looked up first, the real class also
+    takes freezegun's datetimes, which subclass it.
+    """
+    generate_certificate("before-any-frozen-time")
 
 
 @pytest.fixture

@@ -83,13 +83,28 @@ class HearthConfigFlow(
         return HearthOptionsFlow()
 
     async def _async_validate_form(self, user_input: dict[str, Any]) -> ValidatedHub:
-        """Validate the form with a host field (add a hub, reconfigure)."""
-        return await async_validate_hub(
+        """Validate the form with a host field (add a hub, reconfigure).
+
+        The hub's id becomes the flow's unique id. Reconfiguring, a hub other
+        than the entry's aborts; adding, a hub already added aborts and its
+        entry takes the form's host and port. A discovery of the same hub may
+        be waiting: this flow goes on, and the discovery is dismissed when
+        the entry is created.
+        """
+        hub = await async_validate_hub(
             self.hass,
             user_input[CONF_HOST],
             user_input[CONF_API_KEY],
             user_input[CONF_CERTIFICATE_MODE],
         )
+        await self.async_set_unique_id(hub.info.id, raise_on_progress=False)
+        if self.source == SOURCE_RECONFIGURE:
+            self._abort_if_unique_id_mismatch(reason="wrong_hub")
+        else:
+            self._abort_if_unique_id_configured(
+                updates={CONF_HOST: hub.data[CONF_HOST], CONF_PORT: hub.data[CONF_PORT]}
+            )
+        return hub
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -111,15 +126,6 @@ class HearthConfigFlow(
             except HubInputError as err:
                 errors, placeholders = err.errors, err.placeholders
             else:
-                # A discovery of the same hub may be waiting; this flow goes
-                # on and the discovery is dismissed when the entry is created.
-                await self.async_set_unique_id(hub.info.id, raise_on_progress=False)
-                self._abort_if_unique_id_configured(
-                    updates={
-                        CONF_HOST: hub.data[CONF_HOST],
-                        CONF_PORT: hub.data[CONF_PORT],
-                    }
-                )
                 return self.async_create_entry(title=hub.info.name, data=hub.data)
         return self.async_show_form(
             step_id="local",
@@ -219,8 +225,6 @@ class HearthConfigFlow(
             except HubInputError as err:
                 errors, placeholders = err.errors, err.placeholders
             else:
-                await self.async_set_unique_id(hub.info.id, raise_on_progress=False)
-                self._abort_if_unique_id_mismatch(reason="wrong_hub")
                 return self.async_update_reload_and_abort(entry, data=hub.data)
         defaults = {
             **entry.data,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiohttp import ClientSession, WSMsgType
+from aiohttp import ClientConnectorError, ClientSession, WSMsgType
 import pytest
 
 from custom_components.hearth.api import Device, HubState
@@ -129,6 +129,23 @@ async def test_events_need_a_key(
         f"{emu.hub_url}/api/v1/events", ssl=raw_hub.pin()
     ) as response:
         assert response.status == 401
+
+
+async def test_stopping_refuses_a_client_that_reconnects_at_once(
+    session: ClientSession, raw_hub: RawHub, emu: Emulator
+) -> None:
+    """The hub stops listening before it closes /events with ``going away``."""
+    url = f"{emu.hub_url}/api/v1/events"
+    headers = {"Authorization": f"Bearer {KEY}"}
+    async with session.ws_connect(url, headers=headers, ssl=raw_hub.pin()) as socket:
+        async with asyncio.timeout(5):
+            await emu.wait_for_event_streams(1)
+        stopping = asyncio.create_task(emu.stop())
+        message = await asyncio.wait_for(socket.receive(), 5)
+        assert (message.type, message.data) == (WSMsgType.CLOSE, 1001)
+        with pytest.raises(ClientConnectorError):
+            await session.ws_connect(url, headers=headers, ssl=raw_hub.pin())
+    await asyncio.wait_for(stopping, 5)
 
 
 async def test_stats_count_routes_and_statuses(raw_hub: RawHub, emu: Emulator) -> None:

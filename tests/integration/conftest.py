@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
 from typing import Any
 from unittest.mock import patch
 
@@ -11,6 +11,7 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
@@ -20,6 +21,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.hearth.const import CLOUD_URL_ENV, DOMAIN
+from custom_components.hearth.coordinator import HearthCoordinator
 from emulator import Emulator
 from tests.integration.helpers import hub_entry, setup_entry
 from tests.integration.snapshot_extension import (
@@ -27,6 +29,7 @@ from tests.integration.snapshot_extension import (
     VERSION_DEPENDENT_REGISTRY_FIELDS,
     SnapshotExtension,
 )
+from tests.integration.streaming import Watch, setup_streaming
 
 
 @pytest.fixture(autouse=True)
@@ -75,6 +78,30 @@ def _event_stream_switch(event_stream: bool) -> Generator[None]:
         return
     with patch("custom_components.hearth.stream.EventStream.async_start"):
         yield
+
+
+@pytest.fixture
+def watch() -> Generator[Watch]:
+    """Count stream opens, ends and polls, the setup's included."""
+    spy = Watch()
+    with spy.patched():
+        yield spy
+
+
+@pytest.fixture
+async def coordinator(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    watch: Watch,
+    restrict_platforms: None,
+) -> AsyncGenerator[HearthCoordinator]:
+    """Set up the emulator's entry; yield its coordinator once its stream is open.
+
+    For the modules whose entries open their stream (see ``event_stream``).
+    """
+    yield await setup_streaming(hass, watch, mock_config_entry)
+    if mock_config_entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@
 :class:`Watch` counts stream opens, stream ends and polls, for tests to
 wait on; :class:`FrozenClock` moves frozen time on and lets what falls due
 run to its end; the functions wait for a state, flip a device at the hub,
-or stop the hub while Home Assistant still holds connections to it.
+stop the hub while Home Assistant still holds connections to it, and pick
+the log lines a test checks. Used by the tests of the event stream and of
+the event and update platforms, which wait on what happens, never on a
+sleep.
 """
 
 from __future__ import annotations
@@ -12,12 +15,19 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Generator
 from contextlib import contextmanager
+import logging
 from typing import Any
 
 from aiohttp import ClientSession
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 import pytest
@@ -144,23 +154,25 @@ class FrozenClock:
         await self.hass.async_block_till_done()
 
 
-async def changed_to(
-    hass: HomeAssistant, entity_id: str, predicate: Callable[[str], bool]
-) -> Callable[[], Awaitable[None]]:
+async def next_state(
+    hass: HomeAssistant,
+    entity_id: str,
+    predicate: Callable[[State], bool] = lambda state: True,
+) -> Callable[[], Awaitable[State]]:
     """Return a waiter for the next state of ``entity_id`` that passes ``predicate``."""
-    future: asyncio.Future[None] = hass.loop.create_future()
+    future: asyncio.Future[State] = hass.loop.create_future()
 
     @callback
     def _changed(event: Event[EventStateChangedData]) -> None:
         state = event.data["new_state"]
-        if state is not None and predicate(state.state) and not future.done():
-            future.set_result(None)
+        if state is not None and predicate(state) and not future.done():
+            future.set_result(state)
 
     unsubscribe = async_track_state_change_event(hass, entity_id, _changed)
 
-    async def _wait() -> None:
+    async def _wait() -> State:
         try:
-            await future
+            return await future
         finally:
             unsubscribe()
 
@@ -191,14 +203,14 @@ async def flip_switch(
 ) -> None:
     """Toggle a switch of an emulated hub; return once Home Assistant shows it."""
     target = STATE_OFF if home.devices[device_id].state.on else STATE_ON
-    flipped = await changed_to(hass, entity_id, lambda state: state == target)
+    flipped = await next_state(hass, entity_id, lambda state: state.state == target)
     home.set_state(device_id, {"on": target == STATE_ON})
     await flipped()
 
 
 async def porch_switch_on_at_the_hub(hass: HomeAssistant, emulator: Emulator) -> None:
     """Turn the local hub's porch switch on; return once Home Assistant shows it."""
-    on = await changed_to(hass, SWITCH, lambda state: state == STATE_ON)
+    on = await next_state(hass, SWITCH, lambda state: state.state == STATE_ON)
     emulator.set_state("switch-1", on=True)
     await on()
     await hass.async_block_till_done()
@@ -222,17 +234,12 @@ async def stop_hub(
 ) -> None:
     """Stop the emulator while Home Assistant still holds connections to it.
 
-    The hub stops answering first (as a hub losing power would) and the
-    stream ends, its immediate reopening dropped, so that no connection is
-    being accepted while the server closes (asyncio fails on one accepted by
-    a server that is closing). Stopping waits up to two seconds of the loop
-    clock for open connections, so the clock moves on a second at a time
-    until it is done.
+    The hub stops listening, then closes the stream, as a hub losing power
+    would: the stream ends and its immediate reopening is refused. Stopping
+    waits up to two seconds of the loop clock for open connections, so the
+    clock moves on a second at a time until it is done.
     """
     closed = watch.counts["closed"]
-    emulator.add_fault("drop", path="/api/")
-    emulator._hub_server.streams.force_close()
-    await watch.wait("closed", closed + 2)
     stopping = hass.async_create_background_task(emulator.stop(), "stop the hub")
     for _ in range(5):
         for _ in range(100):
@@ -242,14 +249,35 @@ async def stop_hub(
         freezer.tick(1)
         async_fire_time_changed_exact(hass)
     await stopping
+    await watch.wait("closed", closed + 2)
 
 
-def ours(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
-    """Return the integration's log lines at ``level`` exactly."""
+def ours(caplog: pytest.LogCaptureFixture, *levels: int) -> list[str]:
+    """Return the integration's log lines at any of ``levels``, in order."""
     return [
         record.getMessage()
         for record in caplog.records
-        if record.name.startswith(LOGGER_NAME) and record.levelno == level
+        if record.name.startswith(LOGGER_NAME) and record.levelno in levels
+    ]
+
+
+def warnings_and_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Return Home Assistant's WARNING or worse lines, of any of its loggers.
+
+    The notice about custom integrations is left out, and so is the
+    emulator's own log (it serves in the same process, but is not Home
+    Assistant's: a real hub's log is on the hub), and asyncio's reports of a
+    slow step in debug mode, which say how busy the test machine is.
+    """
+    return [
+        f"{record.name}: {record.getMessage()}"
+        for record in caplog.records
+        if record.levelno >= logging.WARNING
+        and not record.name.startswith("emulator")
+        and not record.getMessage().startswith("We found a custom integration")
+        and not (
+            record.name == "asyncio" and record.getMessage().startswith("Executing")
+        )
     ]
 
 

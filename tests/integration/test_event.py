@@ -8,10 +8,8 @@ got that far.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
@@ -34,14 +32,13 @@ from tests.integration.helpers import (
     setup_entry,
     state_of,
 )
-from tests.integration.stream_helpers import StreamOpens, counting_opens, next_state
+from tests.integration.streaming import GET_EVENTS, Watch, next_state
 
 BRIGHTER = "event.living_room_remote_brighter"
 DIMMER = "event.living_room_remote_dimmer"
 TOP = "event.hallway_wall_switch_top"
 BOTTOM = "event.hallway_wall_switch_bottom"
 REMOTE_BATTERY = "sensor.living_room_remote_battery"
-GET_EVENTS = ("GET", "/api/v1/events")
 
 
 @pytest.fixture
@@ -54,28 +51,6 @@ def platforms() -> list[Platform]:
 def event_stream() -> bool:
     """Open the event stream: presses come by no other way."""
     return True
-
-
-@pytest.fixture
-def opens() -> Generator[StreamOpens]:
-    """Count the stream's opens."""
-    with counting_opens() as counter:
-        yield counter
-
-
-@pytest.fixture
-async def coordinator(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    opens: StreamOpens,
-    restrict_platforms: None,
-) -> AsyncGenerator[HearthCoordinator]:
-    """Set up the emulator's entry; yield its coordinator once the stream is open."""
-    coordinator = await setup_entry(hass, mock_config_entry)
-    await opens.wait(1)
-    yield coordinator
-    if mock_config_entry.state is ConfigEntryState.LOADED:
-        assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 
 async def press(
@@ -205,7 +180,7 @@ async def test_resync_and_reconnect_fire_no_old_press(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
     emulator: Emulator,
-    opens: StreamOpens,
+    watch: Watch,
 ) -> None:
     """The full read after a reconnect fires nothing, nor does a press sent again."""
     first = await press(hass, emulator, DIMMER, "button-2", "down")
@@ -213,7 +188,7 @@ async def test_resync_and_reconnect_fire_no_old_press(
     written = async_capture_events(hass, EVENT_STATE_CHANGED)
     state_reads = emulator.stats.count(*GET_STATE)
     emulator._hub_server.streams.force_close()
-    await opens.wait(2)
+    await watch.wait("opened", 2)
     assert emulator.stats.count(*GET_STATE) == state_reads + 1
     assert emulator.stats.count(*GET_EVENTS) == 2
     # The hub sends the last press once more on the new stream.
@@ -260,14 +235,14 @@ async def test_button_readings_are_sensors(
 async def test_cloud_presses_fire_through_the_account_stream(
     hass: HomeAssistant,
     emulator: Emulator,
-    opens: StreamOpens,
+    watch: Watch,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """A hub served by the cloud fires its presses from the account's stream, once."""
     hub = emulator.add_cloud_hub(name="Cabin Hub", devices=None)
     cloud = account_entry(emulator)
     await setup_entry(hass, cloud)
-    await opens.wait(1)
+    await watch.wait("opened", 1)
     entity_id = entity_registry.async_get_entity_id(
         "event", DOMAIN, f"{hub.id}_button-2_button_up"
     )
@@ -292,7 +267,7 @@ async def test_cloud_presses_fire_through_the_account_stream(
 async def test_a_hub_with_a_local_entry_fires_there_only(
     hass: HomeAssistant,
     emulator: Emulator,
-    opens: StreamOpens,
+    watch: Watch,
     credentials: None,
     entity_registry: er.EntityRegistry,
 ) -> None:
@@ -301,7 +276,7 @@ async def test_a_hub_with_a_local_entry_fires_there_only(
     await setup_entry(hass, local)
     cloud = account_entry(emulator)
     await setup_entry(hass, cloud)
-    await opens.wait(2)
+    await watch.wait("opened", 2)
     written = async_capture_events(hass, EVENT_STATE_CHANGED)
     await press(hass, emulator, BRIGHTER, "button-2", "up")
     await hass.async_block_till_done()

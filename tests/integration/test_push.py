@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator
 from ipaddress import ip_address
 import logging
 from pathlib import Path
@@ -81,11 +81,11 @@ from tests.integration.streaming import (
     FrozenClock,
     UpperJitter,
     Watch,
-    changed_to,
     cloud_entity,
     device_wakes,
     fan_outs,
     flip_switch,
+    next_state,
     ours,
     porch_switch_on_at_the_hub,
     setup_streaming,
@@ -113,17 +113,80 @@ async def unload_before_the_emulator_stops(
     which stands still here.
     """
     yield
+    await unload_all(hass)
+
+
+async def unload_all(hass: HomeAssistant) -> None:
+    """Unload every loaded entry, which closes its stream."""
     for entry in hass.config_entries.async_entries(DOMAIN):
         if entry.state is ConfigEntryState.LOADED:
             assert await hass.config_entries.async_unload(entry.entry_id)
 
 
+class RestartableHub:
+    """A hub of its own, stopped and started again on its port as a hub restarts.
+
+    Its certificate is kept in files, so the entry's pin holds across the
+    restart; each start is a new emulator, which remembers nothing else.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        session: ClientSession,
+        watch: Watch,
+        files: tuple[Path, Path],
+    ) -> None:
+        """Build the first hub; :meth:`start` serves it."""
+        self._hass = hass
+        self._freezer = freezer
+        self._session = session
+        self._watch = watch
+        self._files = files
+        self.emulator = make_emulator(cloud_hubs=0, certificate_files=files)
+
+    @property
+    def clock(self) -> FrozenClock:
+        """Return the clock of Home Assistant and of the hub now running."""
+        return FrozenClock(self._hass, self._freezer, self.emulator, self._session)
+
+    async def start(self, port: int = 0) -> None:
+        """Serve the hub on ``port`` (0: a free one)."""
+        await self.emulator.start(host="127.0.0.1", port=port, cloud_port=None)
+
+    async def set_up(self) -> HearthCoordinator:
+        """Set up an entry of the hub; return its coordinator once streaming."""
+        return await setup_streaming(self._hass, self._watch, hub_entry(self.emulator))
+
+    async def stop(self) -> None:
+        """Stop the hub while Home Assistant is connected to it."""
+        await stop_hub(self._hass, self._freezer, self.emulator, self._watch)
+
+    async def start_again(self) -> None:
+        """Start the hub again: a new one, with the certificate, on the port."""
+        port = self.emulator.port
+        self.emulator = make_emulator(cloud_hubs=0, certificate_files=self._files)
+        await self.start(port)
+
+
 @pytest.fixture
-def watch() -> Generator[Watch]:
-    """Count stream opens, ends and polls."""
-    spy = Watch()
-    with spy.patched():
-        yield spy
+async def restartable_hub(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    session: ClientSession,
+    socket_enabled: None,
+    tmp_path: Path,
+    watch: Watch,
+) -> AsyncGenerator[RestartableHub]:
+    """Serve a restartable hub; unload its entry, then stop it, after the test."""
+    hub = RestartableHub(
+        hass, freezer, session, watch, (tmp_path / "cert.pem", tmp_path / "key.pem")
+    )
+    await hub.start()
+    yield hub
+    await unload_all(hass)
+    await hub.emulator.stop()
 
 
 @pytest.fixture
@@ -135,17 +198,6 @@ def frozen_clock(
 ) -> FrozenClock:
     """Return the clock of the test's Home Assistant and emulator."""
     return FrozenClock(hass, freezer, emulator, session)
-
-
-@pytest.fixture
-async def coordinator(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    watch: Watch,
-    restrict_platforms: None,
-) -> HearthCoordinator:
-    """Set up the emulator's entry; return its coordinator once streaming."""
-    return await setup_streaming(hass, watch, mock_config_entry)
 
 
 # Events
@@ -171,7 +223,7 @@ async def test_event_updates_only_its_device_without_a_request(
 
     # Readings move the same way: one sensor, one write.
     written.clear()
-    warm = await changed_to(hass, TEMPERATURE, lambda state: state == "30.5")
+    warm = await next_state(hass, TEMPERATURE, lambda state: state.state == "30.5")
     emulator.set_state("sensor-1", temperature=30.5)
     await warm()
     await hass.async_block_till_done()
@@ -185,11 +237,11 @@ async def test_offline_event_makes_only_that_device_unavailable(
     emulator: Emulator,
 ) -> None:
     """A device the hub reports offline is unavailable at once; the rest stays."""
-    gone = await changed_to(hass, LIGHT, lambda state: state == STATE_UNAVAILABLE)
+    gone = await next_state(hass, LIGHT, lambda state: state.state == STATE_UNAVAILABLE)
     emulator.set_online("light-1", False)
     await gone()
     assert state_of(hass, SWITCH) == STATE_OFF
-    back = await changed_to(hass, LIGHT, lambda state: state == STATE_OFF)
+    back = await next_state(hass, LIGHT, lambda state: state.state == STATE_OFF)
     emulator.set_online("light-1", True)
     await back()
 
@@ -203,7 +255,9 @@ async def test_devices_and_hub_follow_their_events(
 ) -> None:
     """Added and removed devices and a renamed hub need no poll either."""
     emulator.reset_stats()
-    added = await changed_to(hass, "switch.attic_fan", lambda state: state == STATE_ON)
+    added = await next_state(
+        hass, "switch.attic_fan", lambda state: state.state == STATE_ON
+    )
     emulator.add_device(
         {"id": "switch-9", "kind": "switch", "name": "Attic Fan", "state": {"on": True}}
     )
@@ -368,10 +422,7 @@ async def test_lost_stream_falls_back_to_polling_and_backs_off(
 @pytest.mark.usefixtures("restrict_platforms")
 async def test_resync_after_a_hub_restart_shows_its_state(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    session: ClientSession,
-    socket_enabled: None,
-    tmp_path: Path,
+    restartable_hub: RestartableHub,
     watch: Watch,
 ) -> None:
     """A restarted hub counts its ETag from the start again; the resync is right.
@@ -380,42 +431,23 @@ async def test_resync_after_a_hub_restart_shows_its_state(
     restarted hub forgot what changed, and its ETag is the one read at setup:
     the resync gets 304, and must show the state that 304 confirms.
     """
-    files = (tmp_path / "cert.pem", tmp_path / "key.pem")
-
-    def _hub() -> Emulator:
-        return make_emulator(
-            cloud_hubs=0,
-            certificate_files=files,
-        )
-
-    first = _hub()
-    await first.start(host="127.0.0.1", port=0, cloud_port=None)
-    try:
-        entry = hub_entry(first)
-        coordinator = await setup_streaming(hass, watch, entry)
-        coordinator.stream.backoff.random = UpperJitter()  # type: ignore[assignment]
-        on = await changed_to(hass, SWITCH, lambda state: state == STATE_ON)
-        first.set_state("switch-1", on=True)
-        await on()
-    finally:
-        await stop_hub(hass, freezer, first, watch)
+    coordinator = await restartable_hub.set_up()
+    coordinator.stream.backoff.random = UpperJitter()  # type: ignore[assignment]
+    on = await next_state(hass, SWITCH, lambda state: state.state == STATE_ON)
+    restartable_hub.emulator.set_state("switch-1", on=True)
+    await on()
+    await restartable_hub.stop()
     assert not coordinator.stream.connected
     opened = watch.counts["opened"]
-    second = _hub()
-    await second.start(host="127.0.0.1", port=first.port, cloud_port=None)
-    try:
-        clock = FrozenClock(hass, freezer, second, session)
-        while watch.counts["opened"] <= opened:
-            await clock.tick(1)
-        assert second.stats.by_status[304] >= 1
-        # Only the firmware, which /state does not carry, is read whole.
-        assert second.stats.by_status[200] == second.stats.count(
-            "GET", "/api/v1/firmware"
-        )
-        assert state_of(hass, SWITCH) == STATE_OFF
-        assert await hass.config_entries.async_unload(entry.entry_id)
-    finally:
-        await second.stop()
+    await restartable_hub.start_again()
+    second = restartable_hub.emulator
+    clock = restartable_hub.clock
+    while watch.counts["opened"] <= opened:
+        await clock.tick(1)
+    assert second.stats.by_status[304] >= 1
+    # Only the firmware, which /state does not carry, is read whole.
+    assert second.stats.by_status[200] == second.stats.count("GET", "/api/v1/firmware")
+    assert state_of(hass, SWITCH) == STATE_OFF
 
 
 # Failures that need the user
@@ -742,9 +774,7 @@ async def test_failed_poll_while_streaming_recovers_within_a_scan_interval(
 async def test_outage_logs_one_line_each_way_and_the_hub_is_back_in_seconds(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    session: ClientSession,
-    socket_enabled: None,
-    tmp_path: Path,
+    restartable_hub: RestartableHub,
     watch: Watch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -754,40 +784,29 @@ async def test_outage_logs_one_line_each_way_and_the_hub_is_back_in_seconds(
     Reopening the stream costs a hub that is away nothing, so it is tried at
     most 5 s apart, and the entities are back within 5 s of the hub.
     """
-    files = (tmp_path / "cert.pem", tmp_path / "key.pem")
-    first = make_emulator(cloud_hubs=0, certificate_files=files)
-    await first.start(host="127.0.0.1", port=0, cloud_port=None)
-    entry = hub_entry(first)
-    try:
-        coordinator = await setup_streaming(hass, watch, entry)
-        await FrozenClock(hass, freezer, first, session).tick(61)
-    finally:
-        await stop_hub(hass, freezer, first, watch)
+    coordinator = await restartable_hub.set_up()
+    await restartable_hub.clock.tick(61)
+    await restartable_hub.stop()
     for _ in range(600):
         freezer.tick(1)
         async_fire_time_changed_exact(hass)
         await hass.async_block_till_done()
     assert state_of(hass, SWITCH) == STATE_UNAVAILABLE
     assert not coordinator.push_connected
-    went = ours(caplog, logging.WARNING) + ours(caplog, logging.ERROR)
+    went = ours(caplog, logging.WARNING, logging.ERROR)
     assert len(went) == 1, went
     assert "Cannot reach" in went[0]
 
-    second = make_emulator(cloud_hubs=0, certificate_files=files)
-    await second.start(host="127.0.0.1", port=first.port, cloud_port=None)
-    try:
-        clock = FrozenClock(hass, freezer, second, session)
-        opened = watch.counts["opened"]
-        # Within 5 s an attempt falls due; then only I/O is left to wait for.
-        for _ in range(int(STREAM_UNREACHABLE_RETRY)):
-            await clock.tick(1)
-        await asyncio.wait_for(watch.wait("opened", opened + 1), 30)
-        assert state_of(hass, SWITCH) != STATE_UNAVAILABLE
-        assert len(ours(caplog, logging.WARNING) + ours(caplog, logging.ERROR)) == 1
-        assert ours(caplog, logging.INFO) == ["Fetching Hearth Hub data recovered"]
-        assert await hass.config_entries.async_unload(entry.entry_id)
-    finally:
-        await second.stop()
+    await restartable_hub.start_again()
+    clock = restartable_hub.clock
+    opened = watch.counts["opened"]
+    # Within 5 s an attempt falls due; then only I/O is left to wait for.
+    for _ in range(int(STREAM_UNREACHABLE_RETRY)):
+        await clock.tick(1)
+    await asyncio.wait_for(watch.wait("opened", opened + 1), 30)
+    assert state_of(hass, SWITCH) != STATE_UNAVAILABLE
+    assert len(ours(caplog, logging.WARNING, logging.ERROR)) == 1
+    assert ours(caplog, logging.INFO) == ["Fetching Hearth Hub data recovered"]
 
 
 async def test_zeroconf_announcement_reopens_the_stream_at_once(

@@ -8,13 +8,11 @@ its backoff. Waits are on states and stream opens, never on sleeps.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Generator
 from datetime import timedelta
 import logging
 from typing import Any
 
 from homeassistant.components.update import UpdateEntityFeature
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     EVENT_STATE_CHANGED,
     STATE_OFF,
@@ -49,16 +47,15 @@ from tests.integration.helpers import (
     setup_entry,
     state_of,
 )
-from tests.integration.stream_helpers import (
-    StreamOpens,
-    counting_opens,
+from tests.integration.streaming import (
+    SWITCH,
+    Watch,
     next_state,
     ours,
     warnings_and_errors,
 )
 
 FIRMWARE = "update.hearth_hub_firmware"
-SWITCH = "switch.porch_switch"
 GET_FIRMWARE = ("GET", "/api/v1/firmware")
 QUICK = {"step_seconds": 0.05, "restart_seconds": 0.2}
 
@@ -75,32 +72,10 @@ def event_stream() -> bool:
     return True
 
 
-@pytest.fixture
-def opens() -> Generator[StreamOpens]:
-    """Count the stream's opens."""
-    with counting_opens() as counter:
-        yield counter
-
-
 @pytest.fixture(autouse=True)
 def quick_installs(emulator: Emulator) -> None:
     """Install in a second rather than in ten."""
     emulator.update_firmware(QUICK)
-
-
-@pytest.fixture
-async def coordinator(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    opens: StreamOpens,
-    restrict_platforms: None,
-) -> AsyncGenerator[HearthCoordinator]:
-    """Set up the emulator's entry; yield its coordinator once the stream is open."""
-    coordinator = await setup_entry(hass, mock_config_entry)
-    await opens.wait(1)
-    yield coordinator
-    if mock_config_entry.state is ConfigEntryState.LOADED:
-        assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 
 async def install(hass: HomeAssistant, entity_id: str = FIRMWARE) -> None:
@@ -215,7 +190,7 @@ async def test_install_runs_to_the_new_version_quietly(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
     emulator: Emulator,
-    opens: StreamOpens,
+    watch: Watch,
     device_registry: dr.DeviceRegistry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -245,8 +220,8 @@ async def test_install_runs_to_the_new_version_quietly(
     assert hub is not None
     assert hub.sw_version == "1.5.0"
     # The hub went down and came back: the stream reopened once.
-    await opens.wait(2)
-    assert opens.count == 2
+    await watch.wait("opened", 2)
+    assert watch.counts["opened"] == 2
     assert STATE_UNAVAILABLE not in {s.state for s in states_of(written, SWITCH)}
     assert STATE_UNAVAILABLE not in {s.state for s in progress}
     assert warnings_and_errors(caplog) == []
@@ -256,7 +231,7 @@ async def test_install_started_elsewhere_is_followed(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
     emulator: Emulator,
-    opens: StreamOpens,
+    watch: Watch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An install from the Hearth app shows its progress and ends as quietly."""
@@ -267,7 +242,7 @@ async def test_install_started_elsewhere_is_followed(
     emulator.install_firmware()
     await running()
     await done()
-    await opens.wait(2)
+    await watch.wait("opened", 2)
     assert state_of(hass, FIRMWARE) == STATE_OFF
     assert state_of(hass, SWITCH) != STATE_UNAVAILABLE
     assert warnings_and_errors(caplog) == []
@@ -348,7 +323,7 @@ async def test_hub_that_never_comes_back_is_unavailable(
     await gone()
     assert state_of(hass, FIRMWARE) == STATE_UNAVAILABLE
     # Now the hub is really gone, and the log says so, once.
-    assert len(ours(caplog, logging.ERROR)) == 1
+    assert len(ours(caplog, logging.ERROR, logging.CRITICAL)) == 1
     assert emulator.restarting
 
     back = await next_state(hass, FIRMWARE, lambda s: s.state == STATE_OFF)
@@ -362,7 +337,7 @@ async def test_a_stream_drop_during_the_install_is_not_the_restart(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
     emulator: Emulator,
-    opens: StreamOpens,
+    watch: Watch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The stream drops while the hub still installs: the install goes on."""
@@ -373,7 +348,7 @@ async def test_a_stream_drop_during_the_install_is_not_the_restart(
     )
     await running()
     emulator._hub_server.streams.force_close()
-    await opens.wait(2)
+    await watch.wait("opened", 2)
     assert coordinator.firmware.installing(emulator.hub_id)
     assert coordinator.firmware.restart_planned
     await installing
@@ -419,14 +394,14 @@ async def test_revoked_key_at_install_asks_to_authenticate(
 async def test_a_failed_read_is_retried_later(
     hass: HomeAssistant,
     emulator: Emulator,
-    opens: StreamOpens,
+    watch: Watch,
     restrict_platforms: None,
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """A hub that fails its firmware read has no entity until a read succeeds."""
     emulator.add_fault("server_error", path="/api/v1/firmware", count=1)
     coordinator = await setup_entry(hass, mock_config_entry)
-    await opens.wait(1)
+    await watch.wait("opened", 1)
     assert hass.states.get(FIRMWARE) is None
     await coordinator.firmware.async_read()
     await hass.async_block_till_done()
@@ -466,13 +441,13 @@ async def test_install_while_the_stream_is_down_ends_by_polls(
 async def test_read_only_key_shows_versions_and_stops_offering_install(
     hass: HomeAssistant,
     emulator: Emulator,
-    opens: StreamOpens,
+    watch: Watch,
     restrict_platforms: None,
 ) -> None:
     """Nothing tells a read-only key in advance; after the hub refuses, no install."""
     entry = hub_entry(emulator)
     await setup_entry(hass, entry, data=hub_entry_data(emulator, READ_ONLY_KEY))
-    await opens.wait(1)
+    await watch.wait("opened", 1)
     state = hass.states.get(FIRMWARE)
     assert state is not None
     assert state.attributes["installed_version"] == "1.4.2"
@@ -499,7 +474,7 @@ async def test_read_only_key_shows_versions_and_stops_offering_install(
 async def test_hub_without_firmware_has_no_update_entity(
     hass: HomeAssistant,
     emulator: Emulator,
-    opens: StreamOpens,
+    watch: Watch,
     restrict_platforms: None,
     caplog: pytest.LogCaptureFixture,
     fault: dict[str, Any],
@@ -508,14 +483,14 @@ async def test_hub_without_firmware_has_no_update_entity(
     emulator.add_fault(**fault)
     entry = hub_entry(emulator)
     await setup_entry(hass, entry)
-    await opens.wait(1)
+    await watch.wait("opened", 1)
     assert hass.states.get(FIRMWARE) is None
     assert state_of(hass, SWITCH) == STATE_OFF
     asked = 0 if fault["kind"] == "api_version" else 1
     assert emulator.stats.count(*GET_FIRMWARE) == asked
     # A resync does not ask a hub that said it has no firmware again.
     emulator._hub_server.streams.force_close()
-    await opens.wait(2)
+    await watch.wait("opened", 2)
     assert emulator.stats.count(*GET_FIRMWARE) == asked
     assert emulator.stats.count(*GET_STATE) == 3
     assert warnings_and_errors(caplog) == []
@@ -526,14 +501,14 @@ async def test_hub_without_firmware_has_no_update_entity(
 async def test_cloud_hub_firmware_installs_through_the_cloud(
     hass: HomeAssistant,
     emulator: Emulator,
-    opens: StreamOpens,
+    watch: Watch,
     entity_registry: er.EntityRegistry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A cloud hub's firmware is read and installed through the cloud's API."""
     entry = account_entry(emulator)
     await setup_entry(hass, entry)
-    await opens.wait(1)
+    await watch.wait("opened", 1)
     (hub_id,) = set(emulator.account.hubs) - {emulator.hub_id}
     entity_id = entity_registry.async_get_entity_id(
         "update", DOMAIN, f"{hub_id}_firmware"
@@ -557,13 +532,13 @@ async def test_cloud_hub_firmware_installs_through_the_cloud(
 async def test_a_hub_that_leaves_the_account_takes_its_firmware(
     hass: HomeAssistant,
     emulator: Emulator,
-    opens: StreamOpens,
+    watch: Watch,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """A cloud hub taken off the account loses its update entity at the next poll."""
     entry = account_entry(emulator)
     coordinator = await setup_entry(hass, entry)
-    await opens.wait(1)
+    await watch.wait("opened", 1)
     (hub_id,) = set(emulator.account.hubs) - {emulator.hub_id}
     unique_id = f"{hub_id}_firmware"
     assert entity_registry.async_get_entity_id("update", DOMAIN, unique_id)
@@ -577,14 +552,14 @@ async def test_a_hub_that_leaves_the_account_takes_its_firmware(
 
 @pytest.mark.usefixtures("credentials", "restrict_platforms")
 async def test_cloud_token_without_write_scope_offers_no_install(
-    hass: HomeAssistant, emulator: Emulator, opens: StreamOpens
+    hass: HomeAssistant, emulator: Emulator, watch: Watch
 ) -> None:
     """A token granted only devices:read says so in advance: no install offered."""
     entry = account_entry(emulator)
     token = emulator.issue_token(scope="devices:read")
     token["expires_at"] = entry.data["token"]["expires_at"]
     await setup_entry(hass, entry, data={**entry.data, "token": token})
-    await opens.wait(1)
+    await watch.wait("opened", 1)
     states = hass.states.async_all("update")
     assert len(states) == 2
     for state in states:
