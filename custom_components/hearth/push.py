@@ -8,8 +8,10 @@ firmware watch; what only a full read can settle asks the coordinator for
 one. It also keeps
 the log to one line per outage: a lost stream is reported only once a poll
 has shown the hub still answers (otherwise the failed poll says it all), and
-its return only if its loss was reported; the planned restart of a hub that
-installs firmware is no outage.
+its return only if its loss was reported; a hub that was away altogether
+gets back its stream with the poll that finds it back, and a stream still
+down at the poll after that is reported then; the planned restart of a hub
+that installs firmware is no outage.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ class PushHandler:
         #: Why the stream is down, until a poll tells whether to report it.
         self._lost_reason: str | None = None
         self._reported = False
+        #: A poll failed while the stream was down: the hub was away, and the
+        #: failed poll reported it. Cleared when the stream opens.
+        self._hub_away = False
 
     @property
     def _title(self) -> str:
@@ -44,6 +49,7 @@ class PushHandler:
         firmware events either.
         """
         self._lost_reason = None
+        self._hub_away = False
         if self._reported:
             self._reported = False
             LOGGER.info("The event stream of %s is back", self._title)
@@ -106,13 +112,21 @@ class PushHandler:
         that is not reported while the restart is still expected.
         """
         coordinator = self._coordinator
-        if (
-            self._lost_reason is not None
-            and not self._reported
-            and not coordinator.push_connected
-            and coordinator.last_update_success
-            and not coordinator.firmware.restart_planned
-        ):
+        if coordinator.push_connected:
+            return
+        if not coordinator.last_update_success:
+            self._hub_away = True
+            return
+        if self._lost_reason is None or self._reported:
+            return
+        if self._hub_away:
+            # The hub is back, and so is its stream in a moment: the outage
+            # was reported by the failed poll, and its end is the recovery.
+            self._hub_away = False
+            if coordinator.stream is not None:
+                coordinator.stream.async_reconnect_now()
+            return
+        if not coordinator.firmware.restart_planned:
             self._reported = True
             LOGGER.warning(
                 "The event stream of %s is down (%s); polling every %.0f s until it is back",

@@ -809,6 +809,59 @@ async def test_outage_logs_one_line_each_way_and_the_hub_is_back_in_seconds(
     assert ours(caplog, logging.INFO) == ["Fetching Hearth Hub data recovered"]
 
 
+async def test_the_poll_that_finds_the_hub_back_reopens_its_stream_quietly(
+    restartable_hub: RestartableHub,
+    watch: Watch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A poll that finds the hub back before its stream does adds no log line.
+
+    The failed poll reported the outage; the stream is reopened at once, with
+    no clock moved, rather than reported as down.
+    """
+    coordinator = await restartable_hub.set_up()
+    await restartable_hub.clock.tick(61)
+    await restartable_hub.stop()
+    await coordinator.async_refresh()
+    went = ours(caplog, logging.WARNING, logging.ERROR)
+    assert len(went) == 1, went
+    assert "Cannot reach" in went[0]
+
+    await restartable_hub.start_again()
+    opened = watch.counts["opened"]
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert ours(caplog, logging.WARNING, logging.ERROR) == went
+    # Frozen time: only the poll's request to reopen can open it.
+    await watch.wait("opened", opened + 1)
+    assert ours(caplog, logging.WARNING, logging.ERROR) == went
+    assert ours(caplog, logging.INFO) == ["Fetching Hearth Hub data recovered"]
+
+
+async def test_a_stream_still_down_after_an_outage_is_reported_at_the_next_poll(
+    restartable_hub: RestartableHub,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Back from an outage with its stream refused: reported one poll later."""
+    coordinator = await restartable_hub.set_up()
+    await restartable_hub.clock.tick(61)
+    await restartable_hub.stop()
+    await coordinator.async_refresh()
+    went = ours(caplog, logging.WARNING, logging.ERROR)
+    assert len(went) == 1, went
+
+    await restartable_hub.start_again()
+    restartable_hub.emulator.add_fault("server_error", path="/api/v1/events")
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert ours(caplog, logging.WARNING, logging.ERROR) == went
+    await coordinator.async_refresh()
+    assert not coordinator.push_connected
+    reported = ours(caplog, logging.WARNING, logging.ERROR)[len(went) :]
+    assert len(reported) == 1, reported
+    assert reported[0].startswith("The event stream of Hearth Hub is down")
+
+
 async def test_zeroconf_announcement_reopens_the_stream_at_once(
     hass: HomeAssistant,
     coordinator: HearthCoordinator,
