@@ -809,6 +809,23 @@ async def test_outage_logs_one_line_each_way_and_the_hub_is_back_in_seconds(
     assert ours(caplog, logging.INFO) == ["Fetching Hearth Hub data recovered"]
 
 
+async def hub_away(
+    hub: RestartableHub, caplog: pytest.LogCaptureFixture
+) -> tuple[HearthCoordinator, list[str]]:
+    """Set up the hub's entry, stop the hub and poll once; return the log line.
+
+    The failed poll logs the outage, in one line.
+    """
+    coordinator = await hub.set_up()
+    await hub.clock.tick(61)
+    await hub.stop()
+    await coordinator.async_refresh()
+    went = ours(caplog, logging.WARNING, logging.ERROR)
+    assert len(went) == 1, went
+    assert "Cannot reach" in went[0]
+    return coordinator, went
+
+
 async def test_the_poll_that_finds_the_hub_back_reopens_its_stream_quietly(
     restartable_hub: RestartableHub,
     watch: Watch,
@@ -819,13 +836,7 @@ async def test_the_poll_that_finds_the_hub_back_reopens_its_stream_quietly(
     The failed poll reported the outage; the stream is reopened at once, with
     no clock moved, rather than reported as down.
     """
-    coordinator = await restartable_hub.set_up()
-    await restartable_hub.clock.tick(61)
-    await restartable_hub.stop()
-    await coordinator.async_refresh()
-    went = ours(caplog, logging.WARNING, logging.ERROR)
-    assert len(went) == 1, went
-    assert "Cannot reach" in went[0]
+    coordinator, went = await hub_away(restartable_hub, caplog)
 
     await restartable_hub.start_again()
     opened = watch.counts["opened"]
@@ -843,12 +854,7 @@ async def test_a_stream_still_down_after_an_outage_is_reported_at_the_next_poll(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Back from an outage with its stream refused: reported one poll later."""
-    coordinator = await restartable_hub.set_up()
-    await restartable_hub.clock.tick(61)
-    await restartable_hub.stop()
-    await coordinator.async_refresh()
-    went = ours(caplog, logging.WARNING, logging.ERROR)
-    assert len(went) == 1, went
+    coordinator, went = await hub_away(restartable_hub, caplog)
 
     await restartable_hub.start_again()
     restartable_hub.emulator.add_fault("server_error", path="/api/v1/events")
