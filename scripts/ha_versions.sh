@@ -6,8 +6,8 @@
 # pytest-homeassistant-custom-component supports. 2026.2 (the newest on
 # Python 3.13) and latest (unpinned, what users install today) run on demand
 # and in GitHub Actions.
-# The first line's environment is where lint and mypy run; the last name in
-# HA_VERSIONS is the newest, which scripts/develop runs.
+# The first line's environment is where ruff runs (mypy runs in each); the
+# last name in HA_VERSIONS is the newest, which scripts/develop runs.
 HA_VERSION_TABLE=(
   "2025.4 .venv 3.13 requirements_ha_2025.4.txt"
   "2026.2 .venv-2026.2 3.13 requirements_ha_2026.2.txt --ignore-requires-python"
